@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Entry point of the netpolgen command: loads the TypeScript sources through tsx.
+import { register } from "tsx/esm/api";
+
+register();
+const { main } = await import("../cli.ts");
+process.exitCode = await main(process.argv.slice(2), {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  cwd: process.cwd(),
+});

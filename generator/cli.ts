@@ -1,0 +1,180 @@
+// The command line: reads arguments and files, runs the pipeline, prints, and sets the exit code.
+import { Command, CommanderError, Option } from "commander";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./diagnostics.ts";
+import { generatedFiles } from "./generate.ts";
+import { SpecLoader } from "./load.ts";
+import type { ResolvedSpec } from "./model.ts";
+import { specAsJson, specAsMarkdown } from "./show.ts";
+import { staleFiles, writeFilesAtomically } from "./write.ts";
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const EXIT_OK = 0;
+const EXIT_INVALID = 1;
+const EXIT_USAGE = 2;
+
+/** A mistake in how the command was called: printed with the usage hint, exit 2. */
+class UsageError extends Error {}
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  cwd: string;
+}
+
+/** Paths in messages are relative to the working directory, as a user typed them. */
+function displayPath(io: Io, file: string): string {
+  const rel = relative(io.cwd, file);
+  return rel.startsWith("..") ? file : rel;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function loaderFor(io: Io): SpecLoader {
+  // The loader sees display paths, so every diagnostic names files the way the user would.
+  return new SpecLoader((file) => readText(resolve(io.cwd, file)));
+}
+
+function specFilesIn(dir: string): string[] {
+  if (!existsSync(dir)) throw new UsageError(`spec directory ${dir} does not exist`);
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((name) => name.endsWith(".yaml"))
+    .map((name) => join(dir, name))
+    .sort(compareVersionPaths);
+}
+
+/** spec/longhorn/1.9.yaml before spec/longhorn/1.10.yaml */
+function compareVersionPaths(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
+/** "1.9", "1.9.2" and "v1.9.2" all name the 1.9 spec. */
+export function minorOf(version: string): string {
+  const match = /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)([-+][0-9A-Za-z.-]+)?)?$/.exec(version);
+  if (!match) throw new UsageError(`--version "${version}" is not a version like 1.12, 1.12.1 or v1.12.1`);
+  return `${match[1]}.${match[2]}`;
+}
+
+function printDiagnostics(io: Io, diagnostics: Diagnostic[]): void {
+  for (const d of uniqueDiagnostics(diagnostics)) io.err(formatDiagnostic(d));
+}
+
+function loadVersion(io: Io, specDir: string, product: string, version: string): ResolvedSpec {
+  const minor = minorOf(version);
+  const productDir = join(specDir, product);
+  const file = join(productDir, `${minor}.yaml`);
+  if (!existsSync(resolve(io.cwd, file))) {
+    const known = existsSync(resolve(io.cwd, productDir))
+      ? specFilesIn(resolve(io.cwd, productDir)).map((f) => f.replace(/^.*\//, "").replace(/\.yaml$/, ""))
+      : [];
+    throw new UsageError(`no ${product} ${minor} spec (${file}); supported: ${known.join(", ") || "none"}`);
+  }
+  const result = loaderFor(io).load(file);
+  if (result.diagnostics.length > 0 || !result.spec) throw new DiagnosticError(result.diagnostics);
+  return result.spec;
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command("netpolgen")
+    .description("Longhorn port/flow spec → least-privilege NetworkPolicies, docs tables and firewall rules")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) })
+    .showHelpAfterError("(run netpolgen --help for usage)");
+  const specDirOption = (): Option =>
+    new Option("--spec-dir <dir>", "the spec directory").default(displayPath(io, join(PROJECT_ROOT, "spec")));
+
+  program
+    .command("validate")
+    .description("check spec files (default: every file under the spec directory); exit 1 when any is invalid")
+    .argument("[files...]", "spec files to validate")
+    .addOption(specDirOption())
+    .action((files: string[], options: { specDir: string }) => {
+      const targets = files.length > 0 ? files : specFilesIn(resolve(io.cwd, options.specDir)).map((f) => displayPath(io, f));
+      for (const file of targets) {
+        const abs = resolve(io.cwd, file);
+        if (!existsSync(abs) || !statSync(abs).isFile()) throw new UsageError(`${file}: no such file`);
+      }
+      const loader = loaderFor(io);
+      const diagnostics = targets.flatMap((file) => loader.load(file).diagnostics);
+      if (diagnostics.length > 0) {
+        printDiagnostics(io, diagnostics);
+        const count = uniqueDiagnostics(diagnostics).length;
+        io.err(`${count} problem${count === 1 ? "" : "s"} in ${targets.length} file${targets.length === 1 ? "" : "s"}`);
+        setExit(EXIT_INVALID);
+        return;
+      }
+      io.out(`${targets.length} spec file${targets.length === 1 ? "" : "s"} valid`);
+    });
+
+  program
+    .command("show")
+    .description("print the resolved flow table of one version")
+    .requiredOption("--version <version>", "the product version: a minor like 1.9, or a patch like 1.9.2 / v1.9.2")
+    .option("--product <name>", "the product", "longhorn")
+    .addOption(new Option("--output <format>", "output format").choices(["markdown", "json"]).default("markdown"))
+    .addOption(specDirOption())
+    .action((options: { version: string; product: string; output: string; specDir: string }) => {
+      const spec = loadVersion(io, options.specDir, options.product, options.version);
+      io.out((options.output === "json" ? specAsJson(spec) : specAsMarkdown(spec)).replace(/\n$/, ""));
+    });
+
+  program
+    .command("generate")
+    .description("write every generated file; with --check, write nothing and exit 1 when any is stale")
+    .option("--check", "compare instead of writing")
+    .action(async (options: { check?: boolean }) => {
+      const files = await generatedFiles();
+      if (options.check) {
+        const stale = staleFiles(PROJECT_ROOT, files);
+        if (stale.length === 0) {
+          io.out(`${files.length} generated file${files.length === 1 ? "" : "s"} up to date`);
+          return;
+        }
+        for (const s of stale) {
+          io.err(s.state === "missing" ? `missing: ${s.path}` : `stale: ${s.path} (first difference at line ${s.firstDifferentLine})`);
+        }
+        io.err(`${stale.length} generated file${stale.length === 1 ? " is" : "s are"} stale: run netpolgen generate`);
+        setExit(EXIT_INVALID);
+        return;
+      }
+      writeFilesAtomically(PROJECT_ROOT, files);
+      for (const file of files) io.out(`wrote ${file.path}`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version output exit 0; every other commander error is a usage error.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      io.err(`netpolgen: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof DiagnosticError) {
+      printDiagnostics(io, error.diagnostics);
+      return EXIT_INVALID;
+    }
+    throw error;
+  }
+  return exitCode;
+}

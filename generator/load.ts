@@ -1,0 +1,72 @@
+// The spec pipeline for one version: parse → schema → per-file checks → resolve → resolved checks.
+// Reading files is injected, so the pipeline itself does no I/O.
+import { dirname, join } from "node:path";
+import type { Diagnostic } from "./diagnostics.ts";
+import { checkDocument, checkResolved, type Locate } from "./check.ts";
+import type { FlowSpec, ResolvedSpec } from "./model.ts";
+import { resolveSpec, type SpecDocument } from "./resolve.ts";
+import { checkSchema } from "./schema-check.ts";
+import { parseYaml, type SourceDocument } from "./source.ts";
+
+/** Returns a file's text, or undefined when it does not exist. */
+export type ReadText = (file: string) => string | undefined;
+
+export interface LoadResult {
+  spec?: ResolvedSpec;
+  diagnostics: Diagnostic[];
+}
+
+export class SpecLoader {
+  private readonly documents = new Map<string, { document?: SpecDocument; diagnostics: Diagnostic[] }>();
+  private readonly readText: ReadText;
+
+  constructor(readText: ReadText) {
+    this.readText = readText;
+  }
+
+  /** Loads, validates and resolves the version in `file` (and every version it extends). */
+  load(file: string): LoadResult {
+    const leaf = this.document(file);
+    if (!leaf) return { diagnostics: [{ file, line: 0, path: [], message: "no such file" }] };
+    if (!leaf.document) return { diagnostics: leaf.diagnostics };
+
+    const diagnostics = [...leaf.diagnostics];
+    const lookup = (version: string, besideFile: string): SpecDocument | null | undefined => {
+      const parent = this.document(join(dirname(besideFile), `${version}.yaml`));
+      if (!parent) return undefined;
+      diagnostics.push(...parent.diagnostics);
+      return parent.document ?? null;
+    };
+    const resolved = resolveSpec(leaf.document, lookup);
+    diagnostics.push(...resolved.diagnostics);
+    if (!resolved.spec) return { diagnostics };
+    diagnostics.push(...checkResolved(resolved.spec, this.locate));
+    return { spec: resolved.spec, diagnostics };
+  }
+
+  private readonly locate: Locate = (origin, subPath, key = false) => {
+    const path = [...origin.path, ...subPath];
+    const source = this.documents.get(origin.file)?.document?.source;
+    return { file: origin.file, path, line: source ? source.lineOf(path, { key }) : origin.line };
+  };
+
+  private document(file: string): { document?: SpecDocument; diagnostics: Diagnostic[] } | undefined {
+    const cached = this.documents.get(file);
+    if (cached) return cached;
+    const text = this.readText(file);
+    if (text === undefined) return undefined;
+    const entry = parseSpecDocument(file, text);
+    this.documents.set(file, entry);
+    return entry;
+  }
+}
+
+export function parseSpecDocument(file: string, text: string): { document?: SpecDocument; diagnostics: Diagnostic[] } {
+  const parsed = parseYaml(file, text);
+  if (!parsed.document) return { diagnostics: parsed.diagnostics };
+  const source: SourceDocument = parsed.document;
+  const schemaProblems = checkSchema(source);
+  if (schemaProblems.length > 0) return { diagnostics: schemaProblems };
+  const document: SpecDocument = { source, spec: source.data as FlowSpec };
+  return { document, diagnostics: checkDocument(document) };
+}

@@ -1,0 +1,164 @@
+// Stage 3, resolve: follow `extends` from a version to its root and apply each version's changes in order.
+import { basename } from "node:path";
+import type { Diagnostic } from "./diagnostics.ts";
+import type { Component, Feature, Flow, FlowSpec, Origin, Peer, Resolved, ResolvedSpec } from "./model.ts";
+import type { SourceDocument } from "./source.ts";
+
+/** A parsed spec file that passed the schema. */
+export interface SpecDocument {
+  source: SourceDocument;
+  spec: FlowSpec;
+}
+
+/**
+ * Finds the document of a version next to a given file: undefined when there is no such file,
+ * null when there is one but it is invalid (its own diagnostics say why).
+ */
+export type SpecLookup = (version: string, besideFile: string) => SpecDocument | null | undefined;
+
+export interface ResolveResult {
+  spec?: ResolvedSpec;
+  diagnostics: Diagnostic[];
+}
+
+export function resolveSpec(leaf: SpecDocument, lookup: SpecLookup): ResolveResult {
+  const diagnostics: Diagnostic[] = [];
+  const chain = extendsChain(leaf, lookup, diagnostics);
+  if (!chain) return { diagnostics };
+
+  const leafSpec = leaf.spec;
+  const resolved: ResolvedSpec = {
+    product: leafSpec.product,
+    version: leafSpec.version,
+    status: leafSpec.status,
+    kubeVersion: undefined,
+    docs: leafSpec.docs ?? [],
+    notes: leafSpec.notes ?? [],
+    chain: chain.map((d) => d.spec.version).reverse(),
+    file: leaf.source.file,
+    features: new Map(),
+    components: new Map(),
+    peers: new Map(),
+    flows: [],
+  };
+  for (const doc of chain) applyVersion(resolved, doc, diagnostics);
+  return { spec: resolved, diagnostics };
+}
+
+/** Root first, leaf last; undefined (with diagnostics) when a link is missing, cyclic or of another product. */
+function extendsChain(leaf: SpecDocument, lookup: SpecLookup, diagnostics: Diagnostic[]): SpecDocument[] | undefined {
+  const chain: SpecDocument[] = [leaf];
+  let current = leaf;
+  while (current.spec.extends !== undefined) {
+    const parentVersion = current.spec.extends;
+    const at = { file: current.source.file, line: current.source.lineOf(["extends"]), path: ["extends"] };
+    const seen = chain.map((d) => d.spec.version);
+    if (seen.includes(parentVersion)) {
+      const cycle = [...seen.slice(seen.indexOf(parentVersion)), parentVersion].join(" → ");
+      diagnostics.push({ ...at, message: `"${parentVersion}" makes a cycle: ${cycle}` });
+      return undefined;
+    }
+    const parent = lookup(parentVersion, current.source.file);
+    if (parent === null) return undefined;
+    if (parent === undefined) {
+      diagnostics.push({ ...at, message: `"${parentVersion}" is unknown: there is no ${parentVersion}.yaml beside ${basename(current.source.file)}` });
+      return undefined;
+    }
+    if (parent.spec.product !== current.spec.product) {
+      diagnostics.push({
+        ...at,
+        message: `"${parentVersion}" is a ${parent.spec.product} spec, not ${current.spec.product}`,
+      });
+      return undefined;
+    }
+    chain.push(parent);
+    current = parent;
+  }
+  return chain.reverse();
+}
+
+function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diagnostic[]): void {
+  const { spec, source } = doc;
+  const origin = (path: (string | number)[], key = false): Origin => ({
+    file: source.file,
+    line: source.lineOf(path, { key }),
+    version: spec.version,
+    path,
+  });
+  if (spec.kubeVersion !== undefined) target.kubeVersion = spec.kubeVersion;
+
+  // Removals first, so that a version can drop an entry and define a new one with the same id.
+  const removed = { components: new Map<string, Origin>(), peers: new Map<string, Origin>() };
+  const removeFrom = <T>(kind: "features" | "components" | "peers", entries: Map<string, T>): void => {
+    (spec.remove?.[kind] ?? []).forEach((id, i) => {
+      const at = origin(["remove", kind, i]);
+      if (!entries.delete(id)) {
+        diagnostics.push({ ...at, message: `cannot remove ${kindName(kind)} "${id}": ${notInherited(spec)}` });
+      } else if (kind !== "features") {
+        removed[kind].set(id, at);
+      }
+    });
+  };
+  removeFrom("features", target.features);
+  removeFrom("components", target.components);
+  removeFrom("peers", target.peers);
+  (spec.remove?.flows ?? []).forEach((id, i) => {
+    const index = target.flows.findIndex((f) => f.id === id);
+    if (index < 0) {
+      const at = origin(["remove", "flows", i]);
+      diagnostics.push({ ...at, message: `cannot remove flow "${id}": ${notInherited(spec)}` });
+    } else {
+      target.flows.splice(index, 1);
+    }
+  });
+
+  const merge = <T>(kind: "features" | "components" | "peers", entries: Map<string, Resolved<T>>): void => {
+    for (const [id, value] of Object.entries((spec[kind] ?? {}) as Record<string, T | undefined>)) {
+      if (value !== undefined) entries.set(id, { ...value, id, origin: origin([kind, id], true) });
+    }
+  };
+  merge<Feature>("features", target.features);
+  merge<Component>("components", target.components);
+  merge<Peer>("peers", target.peers);
+
+  const firstInThisFile = new Map<string, number>();
+  (spec.flows ?? []).forEach((flow: Flow, i) => {
+    const at = origin(["flows", i]);
+    const earlier = firstInThisFile.get(flow.id);
+    if (earlier !== undefined) {
+      diagnostics.push({
+        ...origin(["flows", i, "id"]),
+        message: `duplicate flow id "${flow.id}" (also flows[${earlier}] at line ${source.lineOf(["flows", earlier])})`,
+      });
+      return;
+    }
+    firstInThisFile.set(flow.id, i);
+    const entry: Resolved<Flow> = { ...flow, origin: at };
+    const inherited = target.flows.findIndex((f) => f.id === flow.id);
+    if (inherited >= 0) target.flows[inherited] = entry;
+    else target.flows.push(entry);
+  });
+
+  // A removed component or peer must not leave flows behind that still use it.
+  for (const kind of ["components", "peers"] as const) {
+    for (const [id, at] of removed[kind]) {
+      if (target[kind].has(id)) continue;
+      for (const flow of target.flows.filter((f) => f.from === id || f.to === id)) {
+        diagnostics.push({
+          ...at,
+          message: `${kindName(kind)} "${id}" is still used by flow "${flow.id}" (${basename(flow.origin.file)}:${flow.origin.line}): remove or replace that flow too`,
+        });
+      }
+    }
+  }
+}
+
+function kindName(kind: "features" | "components" | "peers"): string {
+  return kind.slice(0, -1);
+}
+
+function notInherited(spec: FlowSpec): string {
+  return spec.extends === undefined
+    ? `${spec.version} extends no version, so there is nothing to remove`
+    : `not defined in ${spec.extends} or the versions it extends`;
+}
