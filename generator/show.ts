@@ -40,7 +40,7 @@ export function flowRecord(flow: Resolved<Flow>): FlowRecord {
 }
 
 export function specAsJson(spec: ResolvedSpec): string {
-  const strip = <T extends { id: string; origin: unknown }>({ origin: _origin, ...rest }: T) => rest;
+  const strip = <T extends { id: string; origin: unknown }>({ id, origin: _origin, ...rest }: T) => ({ id, ...rest });
   const byId = <T extends { id: string }>(entries: Map<string, T>): T[] =>
     [...entries.values()].sort((a, b) => a.id.localeCompare(b.id));
   const data = {
