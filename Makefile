@@ -1,0 +1,34 @@
+# The two commands of the README:
+#   make          install what is needed, validate the spec and generate every generated file
+#   make test     everything CI checks, closing with "N passed, N failed"
+SHELL := /bin/bash
+NETPOLGEN := node generator/bin/netpolgen.mjs
+HELM := .tools/bin/helm
+
+.PHONY: all setup generate check-generated validate typecheck lint test bench clean
+
+all: setup validate generate
+
+setup:
+	@bash scripts/setup.sh
+
+validate: setup
+	$(NETPOLGEN) validate
+
+generate: setup
+	$(NETPOLGEN) generate
+
+check-generated: setup
+	$(NETPOLGEN) generate --check
+
+typecheck: setup
+	npx --no-install tsc --noEmit -p .
+
+lint: setup
+	yamllint --strict -c .yamllint.yaml spec
+
+test: setup check-generated typecheck lint
+	node test/run.mjs
+
+clean:
+	rm -rf .tools node_modules

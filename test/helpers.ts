@@ -1,0 +1,42 @@
+// Shared by the suites: load a real spec version, and run the CLI in-process.
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { main, PROJECT_ROOT } from "../generator/cli.ts";
+import { SpecLoader } from "../generator/load.ts";
+import type { ResolvedSpec } from "../generator/model.ts";
+
+export { PROJECT_ROOT };
+
+export const SPEC_VERSIONS = ["1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11", "1.12", "1.13"];
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(join(PROJECT_ROOT, file), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+const loader = new SpecLoader(readText);
+
+export function loadVersion(version: string): ResolvedSpec {
+  const result = loader.load(`spec/longhorn/${version}.yaml`);
+  if (!result.spec || result.diagnostics.length > 0) {
+    throw new Error(`spec ${version} is invalid:\n${JSON.stringify(result.diagnostics, null, 2)}`);
+  }
+  return result.spec;
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs netpolgen in-process with the project root as working directory. */
+export async function runCli(...args: string[]): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t), cwd: PROJECT_ROOT });
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
