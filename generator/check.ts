@@ -2,7 +2,15 @@
 // resolved version (references, overlaps, which pods each selector picks).
 import { basename } from "node:path";
 import type { Diagnostic, DocPath } from "./diagnostics.ts";
-import { describeSelector, labelKeyProblem, labelValueProblem, selectorMatches, type LabelSelector, type Labels } from "./labels.ts";
+import {
+  describeSelector,
+  labelKeyProblem,
+  labelValueProblem,
+  selectorIsWellFormed,
+  selectorMatches,
+  type LabelSelector,
+  type Labels,
+} from "./labels.ts";
 import { endpointOf, isEnforceable, type Flow, type Origin, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
 import type { SpecDocument } from "./resolve.ts";
 
@@ -128,7 +136,7 @@ export function checkResolved(spec: ResolvedSpec, locate: Locate): Diagnostic[] 
         report(origin, ["runsIn"], `"${component.runsIn}" itself runs in "${host.runsIn}": name the component that owns the pods`);
       } else if (!component.selector) {
         report(origin, [], `a role running in "${host.id}" needs a selector`, true);
-      } else if (!selectorMatches(component.selector, podLabelsOf(host))) {
+      } else if (selectorIsWellFormed(component.selector) && !selectorMatches(component.selector, podLabelsOf(host))) {
         report(origin, ["selector"], `selects no pod of "${host.id}" (its labels: ${describeLabels(podLabelsOf(host))})`);
       }
       continue;
@@ -137,6 +145,7 @@ export function checkResolved(spec: ResolvedSpec, locate: Locate): Diagnostic[] 
       if (!(component.notes ?? []).length) report(origin, [], "a component without a selector needs notes saying why it cannot be selected", true);
       continue;
     }
+    if (!selectorIsWellFormed(component.selector)) continue; // reported by checkDocument
     if (!selectorMatches(component.selector, podLabelsOf(component))) {
       report(origin, ["selector"], `${describeSelector(component.selector)} does not match the component's own podLabels and runtimeLabels`);
     }

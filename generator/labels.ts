@@ -35,6 +35,15 @@ export function labelValueProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** False for selectors the API server would reject or that select everything: matching them means nothing. */
+export function selectorIsWellFormed(selector: LabelSelector): boolean {
+  const expressions = selector.matchExpressions ?? [];
+  if (Object.keys(selector.matchLabels ?? {}).length === 0 && expressions.length === 0) return false;
+  return expressions.every(({ operator, values }) =>
+    operator === "In" || operator === "NotIn" ? (values ?? []).length > 0 : values === undefined,
+  );
+}
+
 export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[key] !== value) return false;

@@ -143,12 +143,15 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
   for (const kind of ["components", "peers"] as const) {
     for (const [id, at] of removed[kind]) {
       if (target[kind].has(id)) continue;
-      for (const flow of target.flows.filter((f) => f.from === id || f.to === id)) {
+      const users = target.flows.filter((f) => f.from === id || f.to === id);
+      for (const flow of users) {
         diagnostics.push({
           ...at,
           message: `${kindName(kind)} "${id}" is still used by flow "${flow.id}" (${basename(flow.origin.file)}:${flow.origin.line}): remove or replace that flow too`,
         });
       }
+      // Reported here, where the fix belongs; drop the flows so they are not reported again as dangling.
+      target.flows = target.flows.filter((f) => !users.includes(f));
     }
   }
 }
