@@ -30,5 +30,8 @@ lint: setup
 test: setup check-generated typecheck lint
 	node test/run.mjs
 
+bench: setup
+	npx --no-install tsx scripts/bench.ts
+
 clean:
 	rm -rf .tools node_modules

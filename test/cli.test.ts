@@ -1,0 +1,111 @@
+// The netpolgen command line: exit codes, output formats, and the generated files.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderSpecTypes, SPEC_TYPES_PATH } from "../generator/types-codegen.ts";
+import { PROJECT_ROOT, runCli, SPEC_VERSIONS } from "./helpers.ts";
+
+test("validate: every spec file is valid (exit 0)", async () => {
+  const run = await runCli("validate");
+  assert.is(run.code, 0, run.stderr);
+  assert.is(run.stdout, `${SPEC_VERSIONS.length} spec files valid`);
+});
+
+test("validate: named files", async () => {
+  const run = await runCli("validate", "spec/longhorn/1.9.yaml", "spec/longhorn/1.4.yaml");
+  assert.is(run.code, 0, run.stderr);
+  assert.is(run.stdout, "2 spec files valid");
+});
+
+test("validate: a missing file is a usage error (exit 2)", async () => {
+  const run = await runCli("validate", "spec/longhorn/9.9.yaml");
+  assert.is(run.code, 2);
+  assert.is(run.stderr, "netpolgen: spec/longhorn/9.9.yaml: no such file");
+});
+
+test("unknown options and commands are usage errors (exit 2)", async () => {
+  assert.is((await runCli("validate", "--frobnicate")).code, 2);
+  assert.is((await runCli("frobnicate")).code, 2);
+  assert.is((await runCli("show", "--version", "1.9", "--output", "xml")).code, 2);
+  assert.is((await runCli("show")).code, 2);
+  assert.is((await runCli("show", "--version", "latest")).code, 2);
+});
+
+test("show: an unsupported version lists the supported ones (exit 2)", async () => {
+  const run = await runCli("show", "--version", "1.3");
+  assert.is(run.code, 2);
+  assert.is(run.stderr, `netpolgen: no longhorn 1.3 spec (spec/longhorn/1.3.yaml); supported: ${SPEC_VERSIONS.join(", ")}`);
+});
+
+test("show: patch versions name their minor", async () => {
+  const minor = await runCli("show", "--version", "1.12", "--output", "json");
+  const patch = await runCli("show", "--version", "v1.12.1", "--output", "json");
+  assert.is(patch.code, 0);
+  assert.is(patch.stdout, minor.stdout);
+});
+
+for (const version of SPEC_VERSIONS) {
+  test(`show ${version}: JSON lists every resolved flow; Markdown has the docs' tables`, async () => {
+    const json = await runCli("show", "--version", version, "--output", "json");
+    assert.is(json.code, 0, json.stderr);
+    const data = JSON.parse(json.stdout) as { version: string; flows: { id: string; definedIn: { file: string } }[] };
+    assert.is(data.version, version);
+    assert.ok(data.flows.length >= 45, `${data.flows.length} flows`);
+    assert.ok(data.flows.every((f) => f.definedIn.file.startsWith("spec/longhorn/")));
+    const markdown = await runCli("show", "--version", version);
+    assert.is(markdown.code, 0);
+    assert.match(markdown.stdout, `# Longhorn ${version} network flows`);
+    assert.match(markdown.stdout, "## Longhorn Manager\n");
+    assert.match(markdown.stdout, "`Other Longhorn Manager` | 9500 | TCP |");
+    assert.match(markdown.stdout, "`Node in the Cluster` | 3260 (iSCSI target) | TCP |");
+    assert.match(markdown.stdout, "## Flows NetworkPolicy cannot govern");
+  });
+}
+
+test("show 1.5: instance manager services and ranges as the docs write them", async () => {
+  const run = await runCli("show", "--version", "1.5");
+  assert.match(
+    run.stdout,
+    "`Longhorn Manager` | 8500 (process-manager service); 8501 (proxy service); 8502 (disk service); 8503 (instance service); 8504 (spdk service) | TCP |",
+  );
+  assert.match(run.stdout, "`Other Instance Manager` | 10000-20000 (v1 engine and replica processes); 20001-30000 (v2 SPDK) | TCP |");
+});
+
+test("generate --check: the committed generated files are current", async () => {
+  const run = await runCli("generate", "--check");
+  assert.is(run.code, 0, run.stderr);
+});
+
+test("the spec types are what json-schema-to-typescript makes of the schema", async () => {
+  const committed = readFileSync(join(PROJECT_ROOT, SPEC_TYPES_PATH), "utf8");
+  assert.fixture(committed, await renderSpecTypes());
+});
+
+test("the netpolgen bin runs from another directory", () => {
+  const run = spawnSync(process.execPath, [join(PROJECT_ROOT, "generator/bin/netpolgen.mjs"), "validate"], {
+    cwd: "/",
+    encoding: "utf8",
+  });
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stdout.trim(), `${SPEC_VERSIONS.length} spec files valid`);
+});
+
+test("the netpolgen bin exits 1 on an invalid spec and prints the located error", () => {
+  const run = spawnSync(
+    process.execPath,
+    ["generator/bin/netpolgen.mjs", "validate", "test/fixtures/malformed/endport-below-port/1.9.yaml"],
+    { cwd: PROJECT_ROOT, encoding: "utf8" },
+  );
+  assert.is(run.status, 1);
+  assert.match(run.stderr, "test/fixtures/malformed/endport-below-port/1.9.yaml:32 flows[1].ports[0].endPort: 80 is below port 9500");
+});
+
+test("make setup installed helm 3.18.0", () => {
+  const run = spawnSync(join(PROJECT_ROOT, ".tools/bin/helm"), ["version", "--short"], { encoding: "utf8" });
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^v3\.18\.0\+g/);
+});
+
+test.run();
