@@ -12,6 +12,7 @@ import {
   type Labels,
 } from "./labels.ts";
 import { endpointOf, isEnforceable, type Flow, type Origin, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
+import type { Source } from "../schema/spec.generated.ts";
 import type { SpecDocument } from "./resolve.ts";
 
 // ---------------------------------------------------------------- per file
@@ -30,15 +31,25 @@ export function checkDocument({ source, spec }: SpecDocument): Diagnostic[] {
     if (!docsVersion.startsWith(`${spec.version}.`)) report(["docs", i], `"${docsVersion}" is not a ${spec.version} release`);
   });
 
+  const checkSource = (source: Source | undefined, path: DocPath): void => {
+    if (source && !source.docs && !(source.code ?? []).length && !(source.issues ?? []).length) {
+      report(path, "name where the fact comes from: docs, code or issues");
+    }
+  };
+  for (const [id, peer] of Object.entries(spec.peers ?? {})) checkSource(peer?.source, ["peers", id, "source"]);
   for (const [id, component] of Object.entries(spec.components ?? {})) {
     if (!component) continue;
     const base = ["components", id];
+    checkSource(component.source, [...base, "source"]);
     checkLabels(component.podLabels, [...base, "podLabels"], report);
     checkLabels(component.runtimeLabels ?? {}, [...base, "runtimeLabels"], report);
     if (component.selector) checkSelectorSyntax(component.selector, [...base, "selector"], report);
   }
 
-  (spec.flows ?? []).forEach((flow, i) => checkFlowShape(flow, ["flows", i], report));
+  (spec.flows ?? []).forEach((flow, i) => {
+    checkFlowShape(flow, ["flows", i], report);
+    checkSource(flow.source, ["flows", i, "source"]);
+  });
   return out;
 }
 
@@ -78,6 +89,9 @@ function checkFlowShape(flow: Flow, path: DocPath, report: Report): void {
   if (!flow.ports && !flow.userDefinedPorts) report(path, 'missing "ports" (or "userDefinedPorts" for a port the operator chooses)');
   if (flow.enforceable === false && !flow.unenforceableReason) {
     report([...path, "enforceable"], "a flow that NetworkPolicy cannot govern needs an unenforceableReason");
+  }
+  if (flow.documentedOnly && flow.documented === false) {
+    report([...path, "documentedOnly"], "a documented-only flow is documented: drop documented: false", true);
   }
   if (flow.enforceable !== false && flow.unenforceableReason) {
     report([...path, "unenforceableReason"], "only a flow with enforceable: false has an unenforceableReason", true);

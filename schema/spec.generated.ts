@@ -2,19 +2,19 @@
  * Do not edit by hand: change the schema and run `netpolgen generate`. */
 
 /**
- * The transport protocol, as NetworkPolicy spells it.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Protocol".
- */
-export type Protocol = "TCP" | "UDP" | "SCTP";
-/**
  * An identifier: lower-case words joined by hyphens, e.g. `longhorn-manager`.
  *
  * This interface was referenced by `FlowSpec`'s JSON-Schema
  * via the `definition` "Id".
  */
 export type Id = string;
+/**
+ * The transport protocol, as NetworkPolicy spells it.
+ *
+ * This interface was referenced by `FlowSpec`'s JSON-Schema
+ * via the `definition` "Protocol".
+ */
+export type Protocol = "TCP" | "UDP" | "SCTP";
 
 /**
  * Who talks to whom, on which ports, in one minor version of a product (one file per version under spec/<product>/<version>.yaml). A version that `extends` another states only what changed; `netpolgen show` prints the resolved result.
@@ -185,31 +185,25 @@ export interface LabelSelector {
   }[];
 }
 /**
- * A map of Kubernetes label keys to values.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Labels".
+ * Labels a pod must carry with exactly these values.
  */
 export interface Labels {
   [k: string]: string;
 }
 /**
- * A map of Kubernetes label keys to values.
+ * Labels a real pod of this component carries from creation (representative values for generated ones), used to build model pods. The selector must match podLabels plus runtimeLabels.
  */
 export interface Labels1 {
   [k: string]: string;
 }
 /**
- * A map of Kubernetes label keys to values.
+ * Labels added to (and possibly removed from) running pods by a controller after creation, e.g. the webhook role labels the Longhorn manager puts on its own pod from 1.7.
  */
 export interface Labels2 {
   [k: string]: string;
 }
 /**
- * Where the fact comes from. At least one of `docs`, `code` and `issues` is given.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Source".
+ * Where the component's labels and workload were read.
  */
 export interface Source {
   /**
@@ -257,7 +251,37 @@ export interface Peer {
    * What the peer is and how an operator identifies it.
    */
   description?: string;
-  source?: Source;
+  source?: Source1;
+}
+/**
+ * Where the facts about this peer come from (optional).
+ */
+export interface Source1 {
+  /**
+   * The upstream docs version (patch release) whose networking page states the fact, e.g. "1.5.1".
+   */
+  docs?: string;
+  /**
+   * Source files that show the fact.
+   */
+  code?: {
+    /**
+     * Repository as owner/name, e.g. `longhorn/longhorn-manager`.
+     */
+    repo: string;
+    /**
+     * Path of the file in the repository, optionally followed by a symbol (`app/daemon.go enableConversionWebhook`).
+     */
+    path: string;
+    /**
+     * The tag or commit where the fact was read, e.g. `v1.5.0`.
+     */
+    ref?: string;
+  }[];
+  /**
+   * Issues or pull requests as owner/name#number, e.g. `longhorn/longhorn#6317`.
+   */
+  issues?: string[];
 }
 /**
  * Connections opened by `from` towards `to` on the given ports.
@@ -292,7 +316,10 @@ export interface Flow {
      * The docs' placeholder, e.g. "User defined" or "Kubernetes API server port".
      */
     label: string;
-    protocol: Protocol;
+    /**
+     * The protocol the docs give for the row.
+     */
+    protocol: "TCP" | "UDP" | "SCTP";
     /**
      * Usual ports, for documentation only (e.g. 443 and 6443 for the API server).
      */
@@ -326,7 +353,7 @@ export interface Flow {
    * How an ambiguity or gap of the docs was resolved for this flow (e.g. a From row that names the listener).
    */
   resolution?: string;
-  source: Source;
+  source: Source2;
 }
 /**
  * A destination port or port range.
@@ -343,11 +370,53 @@ export interface Port {
    * The last port of a range (inclusive); at least `port`.
    */
   endPort?: number;
-  protocol: Protocol;
+  /**
+   * The port's protocol.
+   */
+  protocol: "TCP" | "UDP" | "SCTP";
   /**
    * What listens there, e.g. "proxy service".
    */
   description?: string;
+}
+/**
+ * Where the flow comes from: the docs version whose table lists it, code paths, issue numbers.
+ */
+export interface Source2 {
+  /**
+   * The upstream docs version (patch release) whose networking page states the fact, e.g. "1.5.1".
+   */
+  docs?: string;
+  /**
+   * Source files that show the fact.
+   */
+  code?: {
+    /**
+     * Repository as owner/name, e.g. `longhorn/longhorn-manager`.
+     */
+    repo: string;
+    /**
+     * Path of the file in the repository, optionally followed by a symbol (`app/daemon.go enableConversionWebhook`).
+     */
+    path: string;
+    /**
+     * The tag or commit where the fact was read, e.g. `v1.5.0`.
+     */
+    ref?: string;
+  }[];
+  /**
+   * Issues or pull requests as owner/name#number, e.g. `longhorn/longhorn#6317`.
+   */
+  issues?: string[];
+}
+/**
+ * A map of Kubernetes label keys to values.
+ *
+ * This interface was referenced by `FlowSpec`'s JSON-Schema
+ * via the `definition` "Labels".
+ */
+export interface Labels3 {
+  [k: string]: string;
 }
 /**
  * A Kubernetes label selector; matchLabels and matchExpressions are ANDed. At least one requirement is given.
@@ -374,4 +443,37 @@ export interface LabelSelector1 {
      */
     values?: string[];
   }[];
+}
+/**
+ * Where the fact comes from. At least one of `docs`, `code` and `issues` is given.
+ *
+ * This interface was referenced by `FlowSpec`'s JSON-Schema
+ * via the `definition` "Source".
+ */
+export interface Source3 {
+  /**
+   * The upstream docs version (patch release) whose networking page states the fact, e.g. "1.5.1".
+   */
+  docs?: string;
+  /**
+   * Source files that show the fact.
+   */
+  code?: {
+    /**
+     * Repository as owner/name, e.g. `longhorn/longhorn-manager`.
+     */
+    repo: string;
+    /**
+     * Path of the file in the repository, optionally followed by a symbol (`app/daemon.go enableConversionWebhook`).
+     */
+    path: string;
+    /**
+     * The tag or commit where the fact was read, e.g. `v1.5.0`.
+     */
+    ref?: string;
+  }[];
+  /**
+   * Issues or pull requests as owner/name#number, e.g. `longhorn/longhorn#6317`.
+   */
+  issues?: string[];
 }
