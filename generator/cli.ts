@@ -4,11 +4,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./diagnostics.ts";
-import { generatedFiles } from "./generate.ts";
+import { generatedOutput, loadSpecs } from "./generate.ts";
 import { SpecLoader } from "./load.ts";
 import type { ResolvedSpec } from "./model.ts";
 import { specAsJson, specAsMarkdown } from "./show.ts";
-import { staleFiles, writeFilesAtomically } from "./write.ts";
+import { extraFiles, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./write.ts";
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -63,6 +63,11 @@ export function minorOf(version: string): string {
   const match = /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)([-+][0-9A-Za-z.-]+)?)?$/.exec(version);
   if (!match) throw new UsageError(`--version "${version}" is not a version like 1.12, 1.12.1 or v1.12.1`);
   return `${match[1]}.${match[2]}`;
+}
+
+/** The chart version is the project's version (package.json), bumped on every chart change. */
+function chartVersion(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
 }
 
 function printDiagnostics(io: Io, diagnostics: Diagnostic[]): void {
@@ -130,25 +135,33 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command("generate")
-    .description("write every generated file; with --check, write nothing and exit 1 when any is stale")
+    .description("write every generated file (chart/, spec types); with --check, write nothing and exit 1 when any is stale")
     .option("--check", "compare instead of writing")
-    .action(async (options: { check?: boolean }) => {
-      const files = await generatedFiles();
+    .addOption(specDirOption())
+    .action(async (options: { check?: boolean; specDir: string }) => {
+      const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
+      const specs = loadSpecs(specFiles, (file) => readText(resolve(io.cwd, file)));
+      const output = await generatedOutput(specs, chartVersion());
+      const all = [...output.files, ...output.trees.flatMap((t) => t.files)];
       if (options.check) {
-        const stale = staleFiles(PROJECT_ROOT, files);
+        const stale = [
+          ...staleFiles(PROJECT_ROOT, all).map((s) =>
+            s.state === "missing" ? `missing: ${s.path}` : `stale: ${s.path} (first difference at line ${s.firstDifferentLine})`,
+          ),
+          ...output.trees.flatMap((t) => extraFiles(PROJECT_ROOT, t.dir, t.files)).map((path) => `not generated: ${path}`),
+        ];
         if (stale.length === 0) {
-          io.out(`${files.length} generated file${files.length === 1 ? "" : "s"} up to date`);
+          io.out(`${all.length} generated files up to date`);
           return;
         }
-        for (const s of stale) {
-          io.err(s.state === "missing" ? `missing: ${s.path}` : `stale: ${s.path} (first difference at line ${s.firstDifferentLine})`);
-        }
-        io.err(`${stale.length} generated file${stale.length === 1 ? " is" : "s are"} stale: run netpolgen generate`);
+        for (const line of stale) io.err(line);
+        io.err(`${stale.length} generated file${stale.length === 1 ? " differs" : "s differ"}: run netpolgen generate`);
         setExit(EXIT_INVALID);
         return;
       }
-      writeFilesAtomically(PROJECT_ROOT, files);
-      for (const file of files) io.out(`wrote ${file.path}`);
+      writeFilesAtomically(PROJECT_ROOT, output.files);
+      for (const tree of output.trees) replaceDirectoryAtomically(PROJECT_ROOT, tree.dir, tree.files);
+      io.out(`wrote ${all.length} files (${output.files.map((f) => f.path).join(", ")}, ${output.trees.map((t) => `${t.dir}/`).join(", ")})`);
     });
 
   return program;

@@ -1,7 +1,36 @@
 // Everything `netpolgen generate` writes, computed in memory; cli.ts writes or compares it.
+import { DiagnosticError, type Diagnostic } from "./diagnostics.ts";
+import type { ReadText } from "./load.ts";
+import { SpecLoader } from "./load.ts";
+import type { ResolvedSpec } from "./model.ts";
+import { CHART_DIR, renderChart } from "./render-chart.ts";
 import { renderSpecTypes, SPEC_TYPES_PATH } from "./types-codegen.ts";
 import type { OutputFile } from "./write.ts";
 
-export async function generatedFiles(): Promise<OutputFile[]> {
-  return [{ path: SPEC_TYPES_PATH, content: await renderSpecTypes() }];
+export interface GeneratedOutput {
+  /** Files written one by one. */
+  files: OutputFile[];
+  /** Directories replaced as a whole, with their files (paths include the directory). */
+  trees: { dir: string; files: OutputFile[] }[];
+}
+
+/** Loads every given spec version; throws every diagnostic at once when any is invalid. */
+export function loadSpecs(specFiles: readonly string[], readText: ReadText): ResolvedSpec[] {
+  const loader = new SpecLoader(readText);
+  const diagnostics: Diagnostic[] = [];
+  const specs: ResolvedSpec[] = [];
+  for (const file of specFiles) {
+    const result = loader.load(file);
+    diagnostics.push(...result.diagnostics);
+    if (result.spec) specs.push(result.spec);
+  }
+  if (diagnostics.length > 0) throw new DiagnosticError(diagnostics);
+  return specs;
+}
+
+export async function generatedOutput(specs: readonly ResolvedSpec[], chartVersion: string): Promise<GeneratedOutput> {
+  return {
+    files: [{ path: SPEC_TYPES_PATH, content: await renderSpecTypes() }],
+    trees: [{ dir: CHART_DIR, files: renderChart(specs, chartVersion) }],
+  };
 }

@@ -1,6 +1,6 @@
 // Writes a set of files so that a failure leaves the old ones in place: every file goes to a
 // temporary sibling first, and only when all are written are they renamed over the targets.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 export interface OutputFile {
@@ -47,4 +47,45 @@ export function staleFiles(root: string, files: readonly OutputFile[]): Stalenes
     out.push({ path: file.path, state: "differs", firstDifferentLine: line + 1 });
   }
   return out;
+}
+
+/**
+ * Replaces a whole directory: the new tree is written beside it and swapped in by renames, so a
+ * failure leaves the old directory as it was and files no longer generated disappear.
+ */
+export function replaceDirectoryAtomically(root: string, dir: string, files: readonly OutputFile[]): void {
+  const target = join(root, dir);
+  const staging = `${target}.${process.pid}.new`;
+  const old = `${target}.${process.pid}.old`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    for (const file of files) {
+      const path = join(staging, relativeTo(dir, file.path));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, file.content);
+    }
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  const hadOld = existsSync(target);
+  if (hadOld) renameSync(target, old);
+  renameSync(staging, target);
+  if (hadOld) rmSync(old, { recursive: true, force: true });
+}
+
+/** Files under `dir` on disk that the generator would not write. */
+export function extraFiles(root: string, dir: string, files: readonly OutputFile[]): string[] {
+  const target = join(root, dir);
+  if (!existsSync(target)) return [];
+  const expected = new Set(files.map((f) => f.path));
+  return readdirSync(target, { recursive: true, encoding: "utf8" })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(join(root, path)).isFile() && !expected.has(path))
+    .sort();
+}
+
+function relativeTo(dir: string, path: string): string {
+  if (!path.startsWith(`${dir}/`)) throw new Error(`${path} is not under ${dir}/`);
+  return path.slice(dir.length + 1);
 }

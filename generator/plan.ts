@@ -1,0 +1,140 @@
+// Stage 5, plan: the NetworkPolicies one version needs, as plain data independent of Helm.
+// One policy per selectable component; its ingress rules allow exactly the enforceable flows
+// towards it, merged so that peers with the same ports share a rule.
+import type { LabelSelector } from "./labels.ts";
+import { endpointOf, isEnforceable, type Flow, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
+
+/** Who a rule admits. Pod peers are fixed; the others depend on chart values. */
+export type PeerPlan =
+  | { kind: "pods"; component: string; selector: LabelSelector }
+  /** Node addresses (values: nodeCIDRs); the port is open to any source while the list is empty. */
+  | { kind: "nodes" }
+  /** API server addresses (values: kubeAPIServerSourceCIDRs); open to any source while empty. */
+  | { kind: "kube-apiserver" }
+  /** The ingress controller preset chosen by networkPolicies.type. */
+  | { kind: "ingress-controller" }
+  /** networkPolicies.metricsScrapeSources; nothing is admitted while the list is empty. */
+  | { kind: "metrics-scraper" };
+
+export interface RulePlan {
+  peers: PeerPlan[];
+  ports: Port[];
+  /** The feature (values: networkPolicies.features.<camelCase>) the rule needs, if any. */
+  feature?: string;
+  /** The flows the rule stands for, for the comment above it. */
+  flows: string[];
+}
+
+export interface PolicyPlan {
+  component: string;
+  title: string;
+  /** camelCase key under networkPolicies.components. */
+  valueKey: string;
+  podSelector: LabelSelector;
+  ingress: RulePlan[];
+}
+
+export interface VersionPlan {
+  version: string;
+  policies: PolicyPlan[];
+  /** Components no policy can select (no labels), with the reason. */
+  unselectable: { component: string; reason: string }[];
+}
+
+export function camelCase(id: string): string {
+  return id.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function planVersion(spec: ResolvedSpec): VersionPlan {
+  const policies: PolicyPlan[] = [];
+  const unselectable: VersionPlan["unselectable"] = [];
+  for (const component of spec.components.values()) {
+    if (!component.selector) {
+      unselectable.push({ component: component.id, reason: component.notes?.[0] ?? "no selector" });
+      continue;
+    }
+    const flows = spec.flows.filter((f) => f.to === component.id && isEnforceable(f) && !f.documentedOnly);
+    policies.push({
+      component: component.id,
+      title: component.title,
+      valueKey: camelCase(component.id),
+      podSelector: component.selector,
+      ingress: mergeRules(spec, flows),
+    });
+  }
+  return { version: spec.version, policies, unselectable };
+}
+
+function peerOf(spec: ResolvedSpec, flow: Flow): PeerPlan | undefined {
+  const endpoint = endpointOf(spec, flow.from);
+  if (!endpoint) return undefined;
+  if (endpoint.kind === "component") {
+    return endpoint.entry.selector ? { kind: "pods", component: endpoint.id, selector: endpoint.entry.selector } : undefined;
+  }
+  switch (endpoint.entry.kind) {
+    case "nodes":
+    case "kube-apiserver":
+    case "ingress-controller":
+    case "metrics-scraper":
+      return { kind: endpoint.entry.kind };
+    default:
+      // dns, external and kubelet never open connections towards Longhorn pods.
+      return undefined;
+  }
+}
+
+function peerKey(peer: PeerPlan): string {
+  return peer.kind === "pods" ? `pods:${peer.component}` : peer.kind;
+}
+
+const PEER_ORDER: PeerPlan["kind"][] = ["pods", "kube-apiserver", "nodes", "ingress-controller", "metrics-scraper"];
+
+/**
+ * Peers whose ports coincide share a rule, except that peers chosen by different values switches
+ * (ingress controller, metrics scrapers) keep rules of their own, and feature-gated flows form
+ * rules of their own so the feature can switch them off.
+ */
+function mergeRules(spec: ResolvedSpec, flows: Resolved<Flow>[]): RulePlan[] {
+  const byPeer = new Map<string, { peer: PeerPlan; ports: Port[]; feature?: string; flows: string[] }>();
+  for (const flow of flows) {
+    const peer = peerOf(spec, flow);
+    if (!peer || !flow.ports) continue;
+    const key = `${flow.feature ?? ""}|${peerKey(peer)}`;
+    const entry = byPeer.get(key) ?? { peer, ports: [], feature: flow.feature, flows: [] };
+    entry.ports = normalisePorts([...entry.ports, ...flow.ports]);
+    entry.flows.push(flow.id);
+    byPeer.set(key, entry);
+  }
+  const rules = new Map<string, RulePlan>();
+  for (const entry of byPeer.values()) {
+    const separate = entry.peer.kind === "ingress-controller" || entry.peer.kind === "metrics-scraper";
+    const key = `${entry.feature ?? ""}|${separate ? entry.peer.kind : ""}|${JSON.stringify(entry.ports)}`;
+    const rule = rules.get(key) ?? { peers: [], ports: entry.ports, ...(entry.feature ? { feature: entry.feature } : {}), flows: [] };
+    rule.peers.push(entry.peer);
+    rule.flows.push(...entry.flows);
+    rules.set(key, rule);
+  }
+  for (const rule of rules.values()) {
+    rule.peers.sort((a, b) => PEER_ORDER.indexOf(a.kind) - PEER_ORDER.indexOf(b.kind) || peerKey(a).localeCompare(peerKey(b)));
+    rule.flows.sort();
+  }
+  return [...rules.values()].sort(
+    (a, b) =>
+      (a.feature ?? "").localeCompare(b.feature ?? "") ||
+      PEER_ORDER.indexOf(a.peers[0]!.kind) - PEER_ORDER.indexOf(b.peers[0]!.kind) ||
+      a.ports[0]!.port - b.ports[0]!.port,
+  );
+}
+
+/** Sorted, without descriptions, duplicates or ranges already covered by another entry. */
+export function normalisePorts(ports: readonly Port[]): Port[] {
+  const plain = ports.map((p) => ({ port: p.port, ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}), protocol: p.protocol }));
+  plain.sort((a, b) => a.protocol.localeCompare(b.protocol) || a.port - b.port || (b.endPort ?? b.port) - (a.endPort ?? a.port));
+  const out: Port[] = [];
+  for (const p of plain) {
+    const last = out[out.length - 1];
+    if (last && last.protocol === p.protocol && p.port >= last.port && (p.endPort ?? p.port) <= (last.endPort ?? last.port)) continue;
+    out.push(p);
+  }
+  return out;
+}

@@ -1,0 +1,208 @@
+// Stage 6, render: the Helm chart's files from the per-version plans. Handlebars writes the Helm
+// template text (compiled with noEscape and strict; Helm's own {{ }} are escaped as \{{ }}).
+import Handlebars from "handlebars";
+import { dump } from "js-yaml";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { LabelSelector } from "./labels.ts";
+import type { Port, ResolvedSpec } from "./model.ts";
+import { camelCase, planVersion, type PolicyPlan, type RulePlan, type VersionPlan } from "./plan.ts";
+import { renderValuesSchema, renderValuesYaml, valuesModel, type ValuesModel } from "./chart-values.ts";
+import type { OutputFile } from "./write.ts";
+
+export const CHART_DIR = "chart";
+export const CHART_NAME = "longhorn-network-policies";
+
+const TEMPLATES_DIR = join(import.meta.dirname, "templates");
+
+function compile(name: string): Handlebars.TemplateDelegate {
+  return Handlebars.compile(readFileSync(join(TEMPLATES_DIR, name), "utf8"), { noEscape: true, strict: true });
+}
+
+/** The peers each networkPolicies.type admits to the UI; `none` admits nobody. */
+const INGRESS_PRESETS: { type: string; peers: object[] }[] = [
+  {
+    type: "k3s",
+    peers: [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
+      },
+    ],
+  },
+  {
+    type: "rke2",
+    peers: [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+        podSelector: {
+          matchLabels: {
+            "app.kubernetes.io/component": "controller",
+            "app.kubernetes.io/instance": "rke2-ingress-nginx",
+            "app.kubernetes.io/name": "rke2-ingress-nginx",
+          },
+        },
+      },
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "rke2-traefik" } },
+      },
+    ],
+  },
+  {
+    type: "rke1",
+    peers: [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+        podSelector: {
+          matchLabels: {
+            "app.kubernetes.io/component": "controller",
+            "app.kubernetes.io/instance": "ingress-nginx",
+            "app.kubernetes.io/name": "ingress-nginx",
+          },
+        },
+      },
+    ],
+  },
+];
+
+function yamlBlock(value: unknown, indent: number): string {
+  const text = dump(value, { indent: 2, lineWidth: -1, noRefs: true, quotingType: '"' }).trimEnd();
+  const pad = " ".repeat(indent);
+  return text
+    .split("\n")
+    .map((line) => pad + line)
+    .join("\n");
+}
+
+function plainSelector(selector: LabelSelector): object {
+  return {
+    ...(selector.matchLabels && Object.keys(selector.matchLabels).length ? { matchLabels: selector.matchLabels } : {}),
+    ...(selector.matchExpressions?.length ? { matchExpressions: selector.matchExpressions } : {}),
+  };
+}
+
+function portsYaml(ports: readonly Port[]): string {
+  return yamlBlock(
+    ports.map((p) => ({ port: p.port, ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol })),
+    8,
+  );
+}
+
+const CIDR_LISTS = { nodes: "nodeCIDRs", "kube-apiserver": "kubeAPIServerSourceCIDRs" } as const;
+
+function ruleContext(rule: RulePlan): object {
+  const pods = rule.peers.flatMap((p) => (p.kind === "pods" ? [{ podSelector: plainSelector(p.selector) }] : []));
+  const cidrLists = rule.peers.flatMap((p) => (p.kind === "nodes" || p.kind === "kube-apiserver" ? [CIDR_LISTS[p.kind]] : []));
+  return {
+    flows: rule.flows.join(", "),
+    feature: rule.feature ? camelCase(rule.feature) : undefined,
+    ingressController: rule.peers.some((p) => p.kind === "ingress-controller"),
+    metrics: rule.peers.some((p) => p.kind === "metrics-scraper"),
+    cidrLists,
+    pods: pods.length ? yamlBlock(pods, 8) : undefined,
+    ports: portsYaml(rule.ports),
+  };
+}
+
+function describePorts(ports: readonly Port[]): string {
+  return ports.map((p) => `${p.protocol} ${p.endPort !== undefined ? `${p.port}-${p.endPort}` : p.port}`).join(", ");
+}
+
+function notesContext(plan: VersionPlan): object {
+  const openWhenEmpty = Object.values(CIDR_LISTS).map((list) => {
+    const ports: string[] = [];
+    for (const policy of plan.policies) {
+      for (const rule of policy.ingress) {
+        if (!ruleContextHasList(rule, list)) continue;
+        const gate = rule.feature ? ` (with features.${camelCase(rule.feature)})` : "";
+        ports.push(`${describePorts(rule.ports)} to ${policy.component}${gate}`);
+      }
+    }
+    return { list, ports };
+  });
+  const metricsPorts = plan.policies.flatMap((policy) =>
+    policy.ingress.filter((r) => r.peers.some((p) => p.kind === "metrics-scraper")).map((r) => `${policy.component} ${describePorts(r.ports)}`),
+  );
+  return {
+    version: plan.version,
+    openWhenEmpty: openWhenEmpty.filter((o) => o.ports.length > 0),
+    metricsPorts: metricsPorts.join("; "),
+    unselectable: plan.unselectable.map((u) => u.component).join(", "),
+  };
+}
+
+function ruleContextHasList(rule: RulePlan, list: string): boolean {
+  return rule.peers.some((p) => (p.kind === "nodes" || p.kind === "kube-apiserver") && CIDR_LISTS[p.kind] === list);
+}
+
+function renderChartYaml(model: ValuesModel, chartVersion: string, kubeVersion: string): string {
+  const chart = {
+    apiVersion: "v2",
+    name: CHART_NAME,
+    description: "Least-privilege NetworkPolicies for Longhorn, one template set per Longhorn minor, generated from a versioned port/flow spec",
+    type: "application",
+    version: chartVersion,
+    appVersion: model.newestGA,
+    kubeVersion,
+    home: `https://longhorn.io/docs/${model.newestGA}.0/references/networking/`,
+    sources: ["https://github.com/longhorn/longhorn", "https://github.com/longhorn/website"],
+    maintainers: [{ name: "longhorn-network-policies maintainers" }],
+    keywords: ["longhorn", "networkpolicy", "network-policy", "storage", "security"],
+    icon: "https://raw.githubusercontent.com/cncf/artwork/main/projects/longhorn/icon/color/longhorn-icon-color.svg",
+    annotations: {
+      "artifacthub.io/license": "Apache-2.0",
+      "longhorn-network-policies/longhorn-versions": model.versions.join(","),
+    },
+  };
+  return `# Generated by netpolgen from spec/; do not edit.\n${dump(chart, { lineWidth: -1, quotingType: '"' })}`;
+}
+
+/**
+ * Every file under chart/. `kubeVersion` is the chart's: NetworkPolicy endPort (the instance
+ * manager's port ranges) is GA only from Kubernetes 1.25.
+ */
+export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string): OutputFile[] {
+  const policyTemplate = compile("policy.yaml.hbs");
+  Handlebars.registerPartial("rule", readFileSync(join(TEMPLATES_DIR, "rule.yaml.hbs"), "utf8"));
+  const model = valuesModel(specs);
+  const plans = specs.map((spec) => ({ spec, plan: planVersion(spec) }));
+  const files: OutputFile[] = [
+    { path: "Chart.yaml", content: renderChartYaml(model, chartVersion, ">=1.25.0-0") },
+    { path: "values.yaml", content: renderValuesYaml(model) },
+    { path: "values.schema.json", content: renderValuesSchema(model) },
+    {
+      path: "templates/_helpers.tpl",
+      content: compile("helpers.tpl.hbs")({
+        supportedVersions: model.versions.join(" "),
+        ingressPresets: INGRESS_PRESETS.map((p) => ({ type: p.type, peers: yamlBlock(p.peers, 0) })),
+      }),
+    },
+    { path: "templates/NOTES.txt", content: compile("NOTES.txt.hbs")({ versions: plans.map(({ plan }) => notesContext(plan)) }) },
+    {
+      path: "templates/validate-values.yaml",
+      content:
+        '{{- /* Generated by netpolgen; do not edit. Fails the render on an unsupported longhorn.version or upgradeFrom. */}}\n' +
+        '{{- $_ := include "lhnp.renderedVersions" . }}\n',
+    },
+    { path: ".helmignore", content: "# Generated by netpolgen; do not edit.\n.git/\n*.tmp\n*.orig\n" },
+  ];
+  for (const { spec, plan } of plans) {
+    for (const policy of plan.policies) {
+      files.push({ path: `templates/${spec.version}/${policy.component}.yaml`, content: renderPolicy(policyTemplate, spec, policy) });
+    }
+  }
+  return files.map((f) => ({ path: `${CHART_DIR}/${f.path}`, content: f.content }));
+}
+
+function renderPolicy(template: Handlebars.TemplateDelegate, spec: ResolvedSpec, policy: PolicyPlan): string {
+  return template({
+    specFile: spec.file,
+    title: policy.title,
+    version: spec.version,
+    component: policy.component,
+    valueKey: policy.valueKey,
+    podSelector: yamlBlock(plainSelector(policy.podSelector), 4),
+    rules: policy.ingress.map(ruleContext),
+  });
+}
