@@ -1,13 +1,16 @@
 # The two commands of the README:
-#   make          install what is needed, validate the spec and generate every generated file
+#   make          install what is needed, validate the spec, generate the chart and package it into dist/
 #   make test     everything CI checks, closing with "N passed, N failed"
 SHELL := /bin/bash
 NETPOLGEN := node generator/bin/netpolgen.mjs
 HELM := .tools/bin/helm
 
-.PHONY: all setup generate check-generated validate typecheck lint test bench clean
+.PHONY: all package setup generate check-generated validate typecheck lint test bench clean
 
-all: setup validate generate
+all: setup validate generate package
+
+package: generate
+	$(HELM) package chart -d dist
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +29,7 @@ typecheck: setup
 
 lint: setup
 	yamllint --strict -c .yamllint.yaml spec
+	bash scripts/lint-chart.sh
 
 test: setup check-generated typecheck lint
 	node test/run.mjs
