@@ -105,6 +105,22 @@ function ruleContext(rule: RulePlan): object {
   };
 }
 
+/** The Helm condition under which a rule renders, or undefined when it always does. */
+function ruleCondition(rule: RulePlan): string | undefined {
+  const conditions: string[] = [];
+  if (rule.feature) conditions.push(`.Values.networkPolicies.features.${camelCase(rule.feature)}`);
+  if (rule.peers.some((p) => p.kind === "metrics-scraper")) conditions.push(".Values.networkPolicies.metricsScrapeSources");
+  if (rule.peers.some((p) => p.kind === "ingress-controller")) conditions.push('(include "lhnp.ingressControllerPeers" . | trim)');
+  if (conditions.length === 0) return undefined;
+  return conditions.length === 1 ? conditions[0] : `(and ${conditions.join(" ")})`;
+}
+
+/** When every rule is conditional: the conditions, so an empty list renders as `ingress: []`, not null. */
+function emptyUnless(rules: readonly RulePlan[]): string | undefined {
+  const conditions = rules.map(ruleCondition);
+  return conditions.every((c) => c !== undefined) && conditions.length > 0 ? conditions.join(" ") : undefined;
+}
+
 function describePorts(ports: readonly Port[]): string {
   return ports.map((p) => `${p.protocol} ${p.endPort !== undefined ? `${p.port}-${p.endPort}` : p.port}`).join(", ");
 }
@@ -243,5 +259,6 @@ function renderPolicy(template: Handlebars.TemplateDelegate, spec: ResolvedSpec,
     valueKey: policy.valueKey,
     podSelector: yamlBlock(plainSelector(policy.podSelector), 4),
     rules: policy.ingress.map(ruleContext),
+    emptyUnless: emptyUnless(policy.ingress),
   });
 }

@@ -1,0 +1,145 @@
+// What Helm renders from chart/: golden files per Longhorn version × values case, and values that
+// must be rejected with a message naming the key. UPDATE_GOLDEN=1 rewrites the golden files
+// (review every changed line before committing them).
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { loadAll } from "js-yaml";
+import { PROJECT_ROOT, SPEC_VERSIONS, loadVersion } from "./helpers.ts";
+import { helm, helmTemplate } from "./helm.ts";
+
+const GOLDEN = join(PROJECT_ROOT, "test/golden");
+const UPDATE = process.env.UPDATE_GOLDEN === "1";
+
+interface Case {
+  name: string;
+  args: (version: string) => string[] | undefined;
+}
+
+const ci = (name: string) => ["-f", `chart/ci/${name}-values.yaml`];
+const CASES: Case[] = [
+  { name: "disabled", args: (v) => [...ci("disabled"), "--set-string", `longhorn.version=${v}`] },
+  { name: "defaults", args: (v) => [...ci("defaults"), "--set-string", `longhorn.version=${v}`] },
+  { name: "all-options", args: (v) => [...ci("all-options"), "--set-string", `longhorn.version=v${v}.0`] },
+  {
+    name: "upgrade",
+    args: (v) => {
+      const previous = SPEC_VERSIONS[SPEC_VERSIONS.indexOf(v) - 1];
+      return previous ? [...ci("upgrade"), "--set-string", `longhorn.version=${v}`, "--set-string", `longhorn.upgradeFrom=${previous}`] : undefined;
+    },
+  },
+];
+
+for (const version of SPEC_VERSIONS) {
+  for (const c of CASES) {
+    const args = c.args(version);
+    if (!args) continue;
+    test(`golden ${version}/${c.name}`, () => {
+      const run = helmTemplate(...args);
+      assert.is(run.code, 0, run.stderr);
+      const file = join(GOLDEN, version, `${c.name}.yaml`);
+      if (UPDATE) {
+        mkdirSync(join(GOLDEN, version), { recursive: true });
+        writeFileSync(file, run.stdout);
+      }
+      assert.ok(existsSync(file), `${file} is missing: run UPDATE_GOLDEN=1 node test/run.mjs and review it`);
+      assert.fixture(run.stdout, readFileSync(file, "utf8"));
+    });
+  }
+}
+
+type Policy = {
+  kind: string;
+  metadata: { name: string; namespace: string };
+  spec: { ingress?: { from?: object[]; ports?: { port: number; endPort?: number }[] }[] | null };
+};
+const policiesOf = (text: string): Policy[] => (loadAll(text) as (Policy | null)[]).filter((d): d is Policy => d !== null);
+
+test("disabled renders nothing", () => {
+  for (const version of SPEC_VERSIONS) {
+    assert.is(policiesOf(helmTemplate("--set-string", `longhorn.version=${version}`).stdout).length, 0);
+  }
+});
+
+test("enabled: one policy per selectable component, none without ports", () => {
+  for (const version of SPEC_VERSIONS) {
+    const spec = loadVersion(version);
+    const policies = policiesOf(helmTemplate("--set", "networkPolicies.enabled=true", "--set-string", `longhorn.version=${version}`).stdout);
+    const selectable = [...spec.components.values()].filter((c) => c.selector).length;
+    assert.is(policies.length, selectable, version);
+    for (const policy of policies) {
+      assert.is(policy.kind, "NetworkPolicy");
+      assert.is(policy.metadata.namespace, "longhorn-system");
+      assert.match(policy.metadata.name, `-v${version.replace(".", "-")}-`);
+      for (const rule of policy.spec.ingress ?? []) assert.ok(rule.ports && rule.ports.length > 0, `${policy.metadata.name} has a rule without ports`);
+    }
+  }
+});
+
+test("upgradeFrom renders both versions side by side with distinct names", () => {
+  const policies = policiesOf(
+    helmTemplate("--set", "networkPolicies.enabled=true", "--set-string", "longhorn.version=1.5.1", "--set-string", "longhorn.upgradeFrom=v1.4.4").stdout,
+  );
+  const names = policies.map((p) => p.metadata.name);
+  assert.is(new Set(names).size, names.length);
+  assert.ok(names.some((n) => n.includes("-v1-4-")) && names.some((n) => n.includes("-v1-5-")));
+});
+
+/**
+ * NOTES.txt as Helm renders it on install. `helm template` skips NOTES and an offline install is
+ * refused, so a copy of the chart carries the same text inside a ConfigMap.
+ */
+function renderNotes(...args: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), "lhnp-notes-"));
+  try {
+    cpSync(join(PROJECT_ROOT, "chart"), dir, { recursive: true });
+    const notes = readFileSync(join(dir, "templates/NOTES.txt"), "utf8");
+    rmSync(join(dir, "templates/NOTES.txt"));
+    writeFileSync(
+      join(dir, "templates/notes-preview.yaml"),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "notes" . | toJson }}\n{{- define "notes" }}\n${notes}\n{{- end }}\n`,
+    );
+    const run = helm("template", "lhnp", dir, "--namespace", "longhorn-system", "--show-only", "templates/notes-preview.yaml", ...args);
+    assert.is(run.code, 0, run.stderr);
+    return (loadAll(run.stdout)[0] as { data: { notes: string } }).data.notes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("NOTES: nothing rendered while disabled", () => {
+  assert.match(renderNotes(), "rendered nothing: networkPolicies.enabled is false");
+});
+
+test("NOTES: versions, and the ports left open because a CIDR list is empty", () => {
+  const notes = renderNotes("--set", "networkPolicies.enabled=true", "--set-string", "longhorn.upgradeFrom=1.11");
+  assert.match(notes, "NetworkPolicies for Longhorn 1.12 and 1.11 in namespace longhorn-system.");
+  assert.match(notes, "- networkPolicies.nodeCIDRs is empty, so these ports are open to any source:\n    TCP 3260 to instance-manager");
+  assert.match(notes, "- networkPolicies.kubeAPIServerSourceCIDRs is empty, so these ports are open to any source:\n    TCP 9502 to admission-webhook");
+  assert.match(notes, "metrics ports (longhorn-manager TCP 9500; csi-sidecars TCP 8000) admit no scraper");
+  const set = renderNotes("-f", "chart/ci/all-options-values.yaml");
+  assert.not.match(set, "is empty");
+});
+
+const BAD_VALUES = join(PROJECT_ROOT, "test/fixtures/bad-values");
+const badValues = readdirSync(BAD_VALUES).filter((f) => f.endsWith(".yaml")).sort();
+
+test("at least 15 invalid values files", () => {
+  assert.ok(badValues.length >= 15, `${badValues.length}`);
+});
+
+for (const file of badValues) {
+  test(`bad values: ${file}`, () => {
+    const text = readFileSync(join(BAD_VALUES, file), "utf8");
+    const expected = /^# expect: (.+)$/m.exec(text)?.[1];
+    assert.ok(expected, "the file states the message it expects on its first line");
+    const run = helmTemplate("-f", join("test/fixtures/bad-values", file));
+    assert.is(run.code, 1, "helm template must fail");
+    assert.is(run.stdout, "");
+    assert.ok(run.stderr.includes(expected!), `expected "${expected}" in:\n${run.stderr}`);
+  });
+}
+
+test.run();
