@@ -38,4 +38,4 @@ bench: setup
 	npx --no-install tsx scripts/bench.ts
 
 clean:
-	rm -rf .tools node_modules
+	rm -rf .tools node_modules dist

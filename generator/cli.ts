@@ -31,7 +31,8 @@ function displayPath(io: Io, file: string): string {
   return rel.startsWith("..") ? file : rel;
 }
 
-function readText(file: string): string | undefined {
+/** A file's text, or undefined when it does not exist. */
+export function readText(file: string): string | undefined {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {

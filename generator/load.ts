@@ -61,7 +61,7 @@ export class SpecLoader {
   }
 }
 
-export function parseSpecDocument(file: string, text: string): { document?: SpecDocument; diagnostics: Diagnostic[] } {
+function parseSpecDocument(file: string, text: string): { document?: SpecDocument; diagnostics: Diagnostic[] } {
   const parsed = parseYaml(file, text);
   if (!parsed.document) return { diagnostics: parsed.diagnostics };
   const source: SourceDocument = parsed.document;

@@ -15,8 +15,12 @@ export const CHART_NAME = "longhorn-network-policies";
 
 const TEMPLATES_DIR = join(import.meta.dirname, "templates");
 
+/** A Handlebars environment of our own, so the `rule` partial is not registered globally. */
+const handlebars = Handlebars.create();
+handlebars.registerPartial("rule", readFileSync(join(TEMPLATES_DIR, "rule.yaml.hbs"), "utf8"));
+
 function compile(name: string): Handlebars.TemplateDelegate {
-  return Handlebars.compile(readFileSync(join(TEMPLATES_DIR, name), "utf8"), { noEscape: true, strict: true });
+  return handlebars.compile(readFileSync(join(TEMPLATES_DIR, name), "utf8"), { noEscape: true, strict: true });
 }
 
 /** The peers each networkPolicies.type admits to the UI; `none` admits nobody. */
@@ -93,7 +97,7 @@ const CIDR_LISTS = { nodes: "nodeCIDRs", "kube-apiserver": "kubeAPIServerSourceC
 
 function ruleContext(rule: RulePlan): object {
   const pods = rule.peers.flatMap((p) => (p.kind === "pods" ? [{ podSelector: plainSelector(p.selector) }] : []));
-  const cidrLists = rule.peers.flatMap((p) => (p.kind === "nodes" || p.kind === "kube-apiserver" ? [CIDR_LISTS[p.kind]] : []));
+  const cidrLists = cidrListsOf(rule);
   return {
     flows: rule.flows.join(", "),
     feature: rule.feature ? camelCase(rule.feature) : undefined,
@@ -130,7 +134,7 @@ function notesContext(plan: VersionPlan): object {
     const ports: string[] = [];
     for (const policy of plan.policies) {
       for (const rule of policy.ingress) {
-        if (!ruleContextHasList(rule, list)) continue;
+        if (!cidrListsOf(rule).includes(list)) continue;
         const gate = rule.feature ? ` (with features.${camelCase(rule.feature)})` : "";
         ports.push(`${describePorts(rule.ports)} to ${policy.component}${gate}`);
       }
@@ -148,8 +152,9 @@ function notesContext(plan: VersionPlan): object {
   };
 }
 
-function ruleContextHasList(rule: RulePlan, list: string): boolean {
-  return rule.peers.some((p) => (p.kind === "nodes" || p.kind === "kube-apiserver") && CIDR_LISTS[p.kind] === list);
+/** The values lists (nodeCIDRs, kubeAPIServerSourceCIDRs) whose emptiness opens the rule to any source. */
+function cidrListsOf(rule: RulePlan): string[] {
+  return rule.peers.flatMap((p) => (p.kind === "nodes" || p.kind === "kube-apiserver" ? [CIDR_LISTS[p.kind]] : []));
 }
 
 function renderChartYaml(model: ValuesModel, chartVersion: string, kubeVersion: string): string {
@@ -180,7 +185,6 @@ function renderChartYaml(model: ValuesModel, chartVersion: string, kubeVersion: 
  */
 export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string): OutputFile[] {
   const policyTemplate = compile("policy.yaml.hbs");
-  Handlebars.registerPartial("rule", readFileSync(join(TEMPLATES_DIR, "rule.yaml.hbs"), "utf8"));
   const model = valuesModel(specs);
   const plans = specs.map((spec) => ({ spec, plan: planVersion(spec) }));
   const files: OutputFile[] = [

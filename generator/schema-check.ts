@@ -25,7 +25,6 @@ export function checkSchema(doc: SourceDocument): Diagnostic[] {
   );
   return errors
     .filter((e) => !(e.keyword === "pattern" && badKeys.has(`${e.instancePath}\u0000${String(e.data)}`)))
-    .filter((e) => e.keyword !== "if")
     .map((e) => toDiagnostic(doc, e));
 }
 

@@ -13,7 +13,7 @@ export async function renderSpecTypes(): Promise<string> {
   return compile(schema, "FlowSpec", {
     bannerComment: BANNER,
     additionalProperties: false,
-    unreachableDefinitions: true,
+    unreachableDefinitions: false,
     format: true,
     style: { printWidth: 120 },
   });

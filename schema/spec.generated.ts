@@ -2,19 +2,13 @@
  * Do not edit by hand: change the schema and run `netpolgen generate`. */
 
 /**
- * An identifier: lower-case words joined by hyphens, e.g. `longhorn-manager`.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Id".
- */
-export type Id = string;
-/**
  * The transport protocol, as NetworkPolicy spells it.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Protocol".
  */
 export type Protocol = "TCP" | "UDP" | "SCTP";
+/**
+ * An identifier: lower-case words joined by hyphens, e.g. `longhorn-manager`.
+ */
+export type Id = string;
 
 /**
  * Who talks to whom, on which ports, in one minor version of a product (one file per version under spec/<product>/<version>.yaml). A version that `extends` another states only what changed; `netpolgen show` prints the resolved result.
@@ -94,9 +88,6 @@ export interface FlowSpec {
 }
 /**
  * An optional product feature.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Feature".
  */
 export interface Feature {
   /**
@@ -114,9 +105,6 @@ export interface Feature {
 }
 /**
  * A kind of pod of the product, running in the product's namespace.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Component".
  */
 export interface Component {
   /**
@@ -149,8 +137,18 @@ export interface Component {
    */
   runsIn?: string;
   selector?: LabelSelector;
-  podLabels: Labels1;
-  runtimeLabels?: Labels2;
+  /**
+   * Labels a real pod of this component carries from creation (representative values for generated ones), used to build model pods. The selector must match podLabels plus runtimeLabels.
+   */
+  podLabels: {
+    [k: string]: string;
+  };
+  /**
+   * Labels added to (and possibly removed from) running pods by a controller after creation, e.g. the webhook role labels the Longhorn manager puts on its own pod from 1.7.
+   */
+  runtimeLabels?: {
+    [k: string]: string;
+  };
   /**
    * True when the pods use the node's network namespace: NetworkPolicy then does not govern their traffic. Default false.
    */
@@ -165,7 +163,12 @@ export interface Component {
  * The label selector that selects exactly this component's pods, as a NetworkPolicy podSelector would. Omitted only for pods that carry no label to select them by (they can then take part in no enforceable flow).
  */
 export interface LabelSelector {
-  matchLabels?: Labels;
+  /**
+   * Labels a pod must carry with exactly these values.
+   */
+  matchLabels?: {
+    [k: string]: string;
+  };
   /**
    * Set-based requirements.
    */
@@ -185,25 +188,7 @@ export interface LabelSelector {
   }[];
 }
 /**
- * Labels a pod must carry with exactly these values.
- */
-export interface Labels {
-  [k: string]: string;
-}
-/**
- * Labels a real pod of this component carries from creation (representative values for generated ones), used to build model pods. The selector must match podLabels plus runtimeLabels.
- */
-export interface Labels1 {
-  [k: string]: string;
-}
-/**
- * Labels added to (and possibly removed from) running pods by a controller after creation, e.g. the webhook role labels the Longhorn manager puts on its own pod from 1.7.
- */
-export interface Labels2 {
-  [k: string]: string;
-}
-/**
- * Where the component's labels and workload were read.
+ * Where the fact comes from: the docs version whose table states it, code paths, issue numbers. At least one of `docs`, `code` and `issues` is given.
  */
 export interface Source {
   /**
@@ -234,9 +219,6 @@ export interface Source {
 }
 /**
  * An endpoint that is not a pod of the product.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Peer".
  */
 export interface Peer {
   /**
@@ -251,43 +233,10 @@ export interface Peer {
    * What the peer is and how an operator identifies it.
    */
   description?: string;
-  source?: Source1;
-}
-/**
- * Where the facts about this peer come from (optional).
- */
-export interface Source1 {
-  /**
-   * The upstream docs version (patch release) whose networking page states the fact, e.g. "1.5.1".
-   */
-  docs?: string;
-  /**
-   * Source files that show the fact.
-   */
-  code?: {
-    /**
-     * Repository as owner/name, e.g. `longhorn/longhorn-manager`.
-     */
-    repo: string;
-    /**
-     * Path of the file in the repository, optionally followed by a symbol (`app/daemon.go enableConversionWebhook`).
-     */
-    path: string;
-    /**
-     * The tag or commit where the fact was read, e.g. `v1.5.0`.
-     */
-    ref?: string;
-  }[];
-  /**
-   * Issues or pull requests as owner/name#number, e.g. `longhorn/longhorn#6317`.
-   */
-  issues?: string[];
+  source?: Source;
 }
 /**
  * Connections opened by `from` towards `to` on the given ports.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Flow".
  */
 export interface Flow {
   /**
@@ -316,10 +265,7 @@ export interface Flow {
      * The docs' placeholder, e.g. "User defined" or "Kubernetes API server port".
      */
     label: string;
-    /**
-     * The protocol the docs give for the row.
-     */
-    protocol: "TCP" | "UDP" | "SCTP";
+    protocol: Protocol;
     /**
      * Usual ports, for documentation only (e.g. 443 and 6443 for the API server).
      */
@@ -353,13 +299,10 @@ export interface Flow {
    * How an ambiguity or gap of the docs was resolved for this flow (e.g. a From row that names the listener).
    */
   resolution?: string;
-  source: Source2;
+  source: Source;
 }
 /**
  * A destination port or port range.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Port".
  */
 export interface Port {
   /**
@@ -370,110 +313,9 @@ export interface Port {
    * The last port of a range (inclusive); at least `port`.
    */
   endPort?: number;
-  /**
-   * The port's protocol.
-   */
-  protocol: "TCP" | "UDP" | "SCTP";
+  protocol: Protocol;
   /**
    * What listens there, e.g. "proxy service".
    */
   description?: string;
-}
-/**
- * Where the flow comes from: the docs version whose table lists it, code paths, issue numbers.
- */
-export interface Source2 {
-  /**
-   * The upstream docs version (patch release) whose networking page states the fact, e.g. "1.5.1".
-   */
-  docs?: string;
-  /**
-   * Source files that show the fact.
-   */
-  code?: {
-    /**
-     * Repository as owner/name, e.g. `longhorn/longhorn-manager`.
-     */
-    repo: string;
-    /**
-     * Path of the file in the repository, optionally followed by a symbol (`app/daemon.go enableConversionWebhook`).
-     */
-    path: string;
-    /**
-     * The tag or commit where the fact was read, e.g. `v1.5.0`.
-     */
-    ref?: string;
-  }[];
-  /**
-   * Issues or pull requests as owner/name#number, e.g. `longhorn/longhorn#6317`.
-   */
-  issues?: string[];
-}
-/**
- * A map of Kubernetes label keys to values.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Labels".
- */
-export interface Labels3 {
-  [k: string]: string;
-}
-/**
- * A Kubernetes label selector; matchLabels and matchExpressions are ANDed. At least one requirement is given.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "LabelSelector".
- */
-export interface LabelSelector1 {
-  matchLabels?: Labels;
-  /**
-   * Set-based requirements.
-   */
-  matchExpressions?: {
-    /**
-     * The label key.
-     */
-    key: string;
-    /**
-     * In and NotIn take a non-empty `values`; Exists and DoesNotExist take none.
-     */
-    operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
-    /**
-     * The label values for In and NotIn.
-     */
-    values?: string[];
-  }[];
-}
-/**
- * Where the fact comes from. At least one of `docs`, `code` and `issues` is given.
- *
- * This interface was referenced by `FlowSpec`'s JSON-Schema
- * via the `definition` "Source".
- */
-export interface Source3 {
-  /**
-   * The upstream docs version (patch release) whose networking page states the fact, e.g. "1.5.1".
-   */
-  docs?: string;
-  /**
-   * Source files that show the fact.
-   */
-  code?: {
-    /**
-     * Repository as owner/name, e.g. `longhorn/longhorn-manager`.
-     */
-    repo: string;
-    /**
-     * Path of the file in the repository, optionally followed by a symbol (`app/daemon.go enableConversionWebhook`).
-     */
-    path: string;
-    /**
-     * The tag or commit where the fact was read, e.g. `v1.5.0`.
-     */
-    ref?: string;
-  }[];
-  /**
-   * Issues or pull requests as owner/name#number, e.g. `longhorn/longhorn#6317`.
-   */
-  issues?: string[];
 }

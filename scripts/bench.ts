@@ -1,8 +1,8 @@
 // Benchmark: how long loading, validating and resolving every spec version takes, and rendering
 // `show` for each. Run with `make bench`; prints the median of several rounds per stage.
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../generator/cli.ts";
+import { PROJECT_ROOT, readText } from "../generator/cli.ts";
 import { SpecLoader } from "../generator/load.ts";
 import { specAsJson, specAsMarkdown } from "../generator/show.ts";
 
@@ -10,7 +10,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const files = readdirSync(join(PROJECT_ROOT, "spec/longhorn"))
   .filter((f) => f.endsWith(".yaml"))
   .map((f) => `spec/longhorn/${f}`);
-const read = (file: string): string | undefined => readFileSync(join(PROJECT_ROOT, file), "utf8");
+const read = (file: string): string | undefined => readText(join(PROJECT_ROOT, file));
 
 function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);

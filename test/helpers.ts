@@ -1,26 +1,22 @@
 // Shared by the suites: load a real spec version, and run the CLI in-process.
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
-import { main, PROJECT_ROOT } from "../generator/cli.ts";
-import { SpecLoader } from "../generator/load.ts";
+import { main, PROJECT_ROOT, readText } from "../generator/cli.ts";
+import { SpecLoader, type LoadResult } from "../generator/load.ts";
 import type { ResolvedSpec } from "../generator/model.ts";
 
 export { PROJECT_ROOT };
 
 export const SPEC_VERSIONS = ["1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11", "1.12", "1.13"];
 
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(join(PROJECT_ROOT, file), "utf8");
-  } catch {
-    return undefined;
-  }
+const loader = new SpecLoader((file) => readText(join(PROJECT_ROOT, file)));
+
+/** Loads a spec file given relative to the project root. */
+export function loadSpecFile(file: string): LoadResult {
+  return loader.load(file);
 }
 
-const loader = new SpecLoader(readText);
-
 export function loadVersion(version: string): ResolvedSpec {
-  const result = loader.load(`spec/longhorn/${version}.yaml`);
+  const result = loadSpecFile(`spec/longhorn/${version}.yaml`);
   if (!result.spec || result.diagnostics.length > 0) {
     throw new Error(`spec ${version} is invalid:\n${JSON.stringify(result.diagnostics, null, 2)}`);
   }

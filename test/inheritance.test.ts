@@ -1,22 +1,11 @@
 // `extends`: what a child version inherits, replaces, adds and removes; and the real Longhorn chain.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { SpecLoader } from "../generator/load.ts";
 import type { ResolvedSpec } from "../generator/model.ts";
-import { loadVersion, PROJECT_ROOT, SPEC_VERSIONS } from "./helpers.ts";
-
-const loader = new SpecLoader((file) => {
-  try {
-    return readFileSync(join(PROJECT_ROOT, file), "utf8");
-  } catch {
-    return undefined;
-  }
-});
+import { loadSpecFile, loadVersion, SPEC_VERSIONS } from "./helpers.ts";
 
 function fixture(version: string): ResolvedSpec {
-  const result = loader.load(`test/fixtures/inheritance/${version}.yaml`);
+  const result = loadSpecFile(`test/fixtures/inheritance/${version}.yaml`);
   assert.equal(result.diagnostics, []);
   return result.spec!;
 }
