@@ -3,6 +3,11 @@ import type { Component } from "./model.ts";
 
 export type Labels = Record<string, string>;
 export type LabelSelector = NonNullable<Component["selector"]>;
+/** Any label selector, as written in the spec or in a Kubernetes object. */
+export interface SelectorLike {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: readonly { key: string; operator: string; values?: readonly string[] }[];
+}
 
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -44,7 +49,8 @@ export function selectorIsWellFormed(selector: LabelSelector): boolean {
   );
 }
 
-export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
+/** Label-selector semantics; an empty selector matches everything, an unknown operator nothing. */
+export function selectorMatches(selector: SelectorLike, labels: Labels): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[key] !== value) return false;
   }
@@ -64,6 +70,8 @@ export function selectorMatches(selector: LabelSelector, labels: Labels): boolea
       case "DoesNotExist":
         if (has) return false;
         break;
+      default:
+        return false;
     }
   }
   return true;

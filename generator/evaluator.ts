@@ -1,0 +1,270 @@
+// Kubernetes NetworkPolicy semantics over a model cluster. It reads NetworkPolicy objects as the
+// API server stores them (e.g. parsed from `helm template`), never the generator's plan, and answers
+// which ports one endpoint may open on another, exactly, per protocol.
+//
+// What NetworkPolicy cannot govern, and how this model treats it:
+// - Traffic from a pod's own node (kubelet probes, the host's processes) is always allowed into the
+//   pod (networking.k8s.io/v1 NetworkPolicySpec.ingress). The model allows it as "own-node".
+// - Pods with hostNetwork use the node's network namespace. Policies selecting them have no effect
+//   on them ("host-network"), and as sources they carry the node's IP, so only an ipBlock holding
+//   that IP matches them, never a pod or namespace selector.
+// - Addresses that are not pods (nodes, the API server, external hosts) are never isolated: only
+//   the pod end of a connection can restrict it.
+// - ipBlock matches any endpoint whose IP falls in the block, pods included. CNIs differ here (the
+//   API leaves it to the implementation); the charts this project generates use ipBlock only for
+//   addresses outside the pod network, where they all agree.
+import { BlockList, isIP } from "node:net";
+import type {
+  INetworkPolicy,
+  INetworkPolicyPeer,
+  INetworkPolicyPort,
+} from "kubernetes-models/networking.k8s.io/v1";
+import { selectorMatches, type Labels, type SelectorLike } from "./labels.ts";
+import { ALL_PORTS, NO_PORTS, contains, intersect, portSet, union, type PortRange, type PortSet } from "./port-set.ts";
+
+export type Protocol = "TCP" | "UDP" | "SCTP";
+export const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+
+export interface ContainerPort {
+  name: string;
+  port: number;
+  protocol?: Protocol;
+}
+
+export interface ModelPod {
+  name: string;
+  namespace: string;
+  labels: Labels;
+  ip: string;
+  node: string;
+  hostNetwork?: boolean;
+  containerPorts?: ContainerPort[];
+}
+
+export interface ModelNamespace {
+  name: string;
+  /** kubernetes.io/metadata.name is added automatically, as the API server does. */
+  labels?: Labels;
+}
+
+export interface ModelNode {
+  name: string;
+  ip: string;
+}
+
+export interface ModelCluster {
+  namespaces: ModelNamespace[];
+  nodes: ModelNode[];
+  pods: ModelPod[];
+}
+
+/** Either end of a connection: a pod, or an address outside the pod network (node, API server, host). */
+export type Endpoint = { kind: "pod"; pod: ModelPod } | { kind: "address"; name: string; ip: string };
+
+export function podEndpoint(pod: ModelPod): Endpoint {
+  return { kind: "pod", pod };
+}
+
+export function addressEndpoint(name: string, ip: string): Endpoint {
+  return { kind: "address", name, ip };
+}
+
+export function endpointName(endpoint: Endpoint): string {
+  return endpoint.kind === "pod" ? `${endpoint.pod.namespace}/${endpoint.pod.name}` : endpoint.name;
+}
+
+/** One side (the destination's ingress or the source's egress) of a connection. */
+export interface SideVerdict {
+  /**
+   * isolated: policies select the pod for this direction, `ports` is what their rules admit;
+   * not-isolated: no policy selects it; not-a-pod, host-network, own-node: policy cannot govern it.
+   */
+  state: "isolated" | "not-isolated" | "not-a-pod" | "host-network" | "own-node";
+  /** `namespace/name` of the policies that isolate the pod for this direction. */
+  policies: string[];
+  ports: PortSet;
+}
+
+export interface Verdict {
+  /** The ports the source may open on the destination: ingress ∩ egress. */
+  ports: PortSet;
+  ingress: SideVerdict;
+  egress: SideVerdict;
+}
+
+type Direction = "Ingress" | "Egress";
+
+interface Policy {
+  id: string;
+  namespace: string;
+  podSelector: SelectorLike;
+  types: Set<Direction>;
+  object: INetworkPolicy;
+}
+
+/** policyTypes as the API server defaults it: Ingress always, Egress when egress rules exist. */
+export function effectivePolicyTypes(policy: INetworkPolicy): Direction[] {
+  const spec = policy.spec ?? { podSelector: {} };
+  if (spec.policyTypes && spec.policyTypes.length > 0) return spec.policyTypes as Direction[];
+  return (spec.egress ?? []).length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
+}
+
+const blockLists = new Map<string, { family: 4 | 6; list: BlockList } | undefined>();
+
+/** Whether ip lies in cidr; false for a malformed CIDR or an address of the other family. */
+export function cidrContains(cidr: string, ip: string): boolean {
+  let entry = blockLists.get(cidr);
+  if (!blockLists.has(cidr)) {
+    const [network = "", bits = ""] = cidr.split("/");
+    const family = isIP(network);
+    const prefix = Number(bits);
+    const max = family === 6 ? 128 : 32;
+    if ((family === 4 || family === 6) && /^\d+$/.test(bits) && prefix <= max) {
+      const list = new BlockList();
+      list.addSubnet(network, prefix, family === 6 ? "ipv6" : "ipv4");
+      entry = { family, list };
+    }
+    blockLists.set(cidr, entry);
+  }
+  if (!entry || isIP(ip) !== entry.family) return false;
+  return entry.list.check(ip, entry.family === 6 ? "ipv6" : "ipv4");
+}
+
+export class Evaluator {
+  private readonly namespaceLabels = new Map<string, Labels>();
+  private readonly nodeIPs = new Map<string, string>();
+  private readonly policies: Policy[];
+  private readonly selecting = new Map<ModelPod, Policy[]>();
+
+  constructor(cluster: ModelCluster, policies: readonly INetworkPolicy[]) {
+    for (const ns of cluster.namespaces) {
+      this.namespaceLabels.set(ns.name, { ...ns.labels, "kubernetes.io/metadata.name": ns.name });
+    }
+    for (const node of cluster.nodes) this.nodeIPs.set(node.name, node.ip);
+    this.policies = policies.map((object) => {
+      const namespace = object.metadata?.namespace ?? "default";
+      return {
+        id: `${namespace}/${object.metadata?.name ?? "<unnamed>"}`,
+        namespace,
+        podSelector: object.spec?.podSelector ?? {},
+        types: new Set(effectivePolicyTypes(object)),
+        object,
+      };
+    });
+    for (const pod of cluster.pods) {
+      this.selecting.set(
+        pod,
+        this.policies.filter((p) => p.namespace === pod.namespace && selectorMatches(p.podSelector, pod.labels)),
+      );
+    }
+  }
+
+  /** The ports `from` may open on `to` over `protocol`, with the reasons on each side. */
+  reach(from: Endpoint, to: Endpoint, protocol: Protocol): Verdict {
+    const ingress = this.side("Ingress", to, from, protocol);
+    const egress = this.side("Egress", from, to, protocol);
+    return { ports: intersect(ingress.ports, egress.ports), ingress, egress };
+  }
+
+  allows(from: Endpoint, to: Endpoint, port: number, protocol: Protocol = "TCP"): boolean {
+    return contains(this.reach(from, to, protocol).ports, port);
+  }
+
+  /** The rules (`namespace/name ingress[i]`) that admit this exact connection. */
+  explain(from: Endpoint, to: Endpoint, port: number, protocol: Protocol): string[] {
+    const out: string[] = [];
+    for (const [direction, subject, peer] of [
+      ["Ingress", to, from],
+      ["Egress", from, to],
+    ] as const) {
+      if (subject.kind !== "pod") continue;
+      for (const policy of this.isolating(direction, subject.pod)) {
+        this.rules(policy, direction).forEach((rule, i) => {
+          if (this.ruleMatches(rule.peers, policy, peer) && contains(this.rulePorts(rule.ports, to, protocol), port)) {
+            out.push(`${policy.id} ${direction.toLowerCase()}[${i}]`);
+          }
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The policies that select the pod for this direction. */
+  isolating(direction: Direction, pod: ModelPod): Policy[] {
+    if (pod.hostNetwork) return [];
+    return (this.selecting.get(pod) ?? []).filter((p) => p.types.has(direction));
+  }
+
+  private side(direction: Direction, subject: Endpoint, peer: Endpoint, protocol: Protocol): SideVerdict {
+    if (subject.kind !== "pod") return { state: "not-a-pod", policies: [], ports: ALL_PORTS };
+    if (subject.pod.hostNetwork) return { state: "host-network", policies: [], ports: ALL_PORTS };
+    if (direction === "Ingress" && this.addressOf(peer) === this.nodeIPs.get(subject.pod.node)) {
+      return { state: "own-node", policies: [], ports: ALL_PORTS };
+    }
+    const policies = this.isolating(direction, subject.pod);
+    if (policies.length === 0) return { state: "not-isolated", policies: [], ports: ALL_PORTS };
+    const destination = direction === "Ingress" ? subject : peer;
+    const allowed: PortSet[] = [];
+    for (const policy of policies) {
+      for (const rule of this.rules(policy, direction)) {
+        if (this.ruleMatches(rule.peers, policy, peer)) allowed.push(this.rulePorts(rule.ports, destination, protocol));
+      }
+    }
+    return { state: "isolated", policies: policies.map((p) => p.id), ports: union(NO_PORTS, ...allowed) };
+  }
+
+  private rules(policy: Policy, direction: Direction): { peers?: INetworkPolicyPeer[]; ports?: INetworkPolicyPort[] }[] {
+    const spec = policy.object.spec;
+    if (direction === "Ingress") return (spec?.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }));
+    return (spec?.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
+  }
+
+  /** An absent or empty peer list admits every endpoint. */
+  private ruleMatches(peers: INetworkPolicyPeer[] | undefined, policy: Policy, endpoint: Endpoint): boolean {
+    if (!peers || peers.length === 0) return true;
+    return peers.some((peer) => this.peerMatches(peer, policy.namespace, endpoint));
+  }
+
+  /** Whether one NetworkPolicyPeer, written in a policy of `namespace`, covers the endpoint. */
+  peerMatches(peer: INetworkPolicyPeer, namespace: string, endpoint: Endpoint): boolean {
+    if (peer.ipBlock) {
+      const ip = this.addressOf(endpoint);
+      return cidrContains(peer.ipBlock.cidr, ip) && !(peer.ipBlock.except ?? []).some((c) => cidrContains(c, ip));
+    }
+    if (!peer.podSelector && !peer.namespaceSelector) return false;
+    if (endpoint.kind !== "pod" || endpoint.pod.hostNetwork) return false;
+    const pod = endpoint.pod;
+    if (peer.namespaceSelector) {
+      if (!selectorMatches(peer.namespaceSelector, this.namespaceLabels.get(pod.namespace) ?? { "kubernetes.io/metadata.name": pod.namespace })) {
+        return false;
+      }
+    } else if (pod.namespace !== namespace) {
+      return false;
+    }
+    return !peer.podSelector || selectorMatches(peer.podSelector, pod.labels);
+  }
+
+  /** An absent or empty port list admits every port; named ports resolve on the destination pod. */
+  private rulePorts(ports: INetworkPolicyPort[] | undefined, destination: Endpoint, protocol: Protocol): PortSet {
+    if (!ports || ports.length === 0) return ALL_PORTS;
+    const ranges: PortRange[] = [];
+    for (const p of ports) {
+      if ((p.protocol ?? "TCP") !== protocol) continue;
+      if (p.port === undefined) {
+        ranges.push([1, 65535]);
+      } else if (typeof p.port === "number") {
+        ranges.push([p.port, p.endPort ?? p.port]);
+      } else if (destination.kind === "pod" && !destination.pod.hostNetwork) {
+        for (const c of destination.pod.containerPorts ?? []) {
+          if (c.name === p.port && (c.protocol ?? "TCP") === protocol) ranges.push([c.port, c.port]);
+        }
+      }
+    }
+    return portSet(ranges);
+  }
+
+  private addressOf(endpoint: Endpoint): string {
+    if (endpoint.kind === "address") return endpoint.ip;
+    return endpoint.pod.hostNetwork ? (this.nodeIPs.get(endpoint.pod.node) ?? endpoint.pod.ip) : endpoint.pod.ip;
+  }
+}
