@@ -7,7 +7,9 @@ import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic }
 import { generatedOutput, loadSpecs } from "./generate.ts";
 import { SpecLoader } from "./load.ts";
 import type { ResolvedSpec } from "./model.ts";
+import { helmBinary, HelmError } from "./helm.ts";
 import { specAsJson, specAsMarkdown } from "./show.ts";
+import { summary, verify, type VerifyResult } from "./verify.ts";
 import { extraFiles, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./write.ts";
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -165,7 +167,68 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       io.out(`wrote ${all.length} files (${output.files.map((f) => f.path).join(", ")}, ${output.trees.map((t) => `${t.dir}/`).join(", ")})`);
     });
 
+  program
+    .command("verify")
+    .description(
+      "render the chart with helm and prove, on a model cluster, that its policies allow exactly the spec's flows; exit 1 on any difference",
+    )
+    .option("--version <version>", "the Longhorn version to verify (overrides longhorn.version)")
+    .option("-f, --values <file>", "a values file (repeatable; later files win)", (file: string, all: string[]) => [...all, file], [] as string[])
+    .option("--all", "every supported version × every chart/ci/*-values.yaml case")
+    .option("--chart <dir>", "the chart to verify", displayPath(io, join(PROJECT_ROOT, "chart")))
+    .option("--namespace <ns>", "the release namespace", "longhorn-system")
+    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(specDirOption())
+    .action((options: { version?: string; values: string[]; all?: boolean; chart: string; namespace: string; output: string; specDir: string }) => {
+      if (Boolean(options.all) === Boolean(options.version)) throw new UsageError("verify needs either --version <version> or --all");
+      if (options.all && options.values.length > 0) throw new UsageError("--all verifies the chart's ci/*-values.yaml cases; drop -f");
+      const chart = resolve(io.cwd, options.chart);
+      if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
+      for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
+      const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
+      const specs = new Map(loadSpecs(specFiles, (file) => readText(resolve(io.cwd, file))).map((s) => [s.version, s]));
+      const base = { helm: helmBinary(PROJECT_ROOT), chart, release: "lhnp", namespace: options.namespace, specs };
+      const results: VerifyResult[] = [];
+      if (options.version) {
+        const version = minorOf(options.version);
+        if (!specs.has(version)) throw new UsageError(`no longhorn ${version} spec; supported: ${[...specs.keys()].join(", ")}`);
+        const label = options.values.length > 0 ? options.values.join(" + ") : "chart defaults";
+        results.push(verify({ ...base, version, valueFiles: options.values.map((f) => resolve(io.cwd, f)), label }));
+      } else {
+        results.push(...verifyAll(base, chart));
+      }
+      if (options.output === "json") io.out(JSON.stringify(results, null, 2));
+      else {
+        for (const result of results) io.out(summary(result));
+        const failed = results.filter((r) => !r.ok).length;
+        io.out(`${results.length - failed} of ${results.length} verified${failed ? `; ${failed} failed` : ""}`);
+      }
+      if (results.some((r) => !r.ok)) setExit(EXIT_INVALID);
+    });
+
   return program;
+}
+
+/**
+ * Every version × every ci values case. A case that sets longhorn.upgradeFrom stands for "an upgrade
+ * in progress": for each version it upgrades from the minor before (and is skipped for the oldest).
+ */
+function verifyAll(base: Omit<Parameters<typeof verify>[0], "version" | "valueFiles" | "label">, chart: string): VerifyResult[] {
+  const ciDir = join(chart, "ci");
+  const cases = existsSync(ciDir) ? readdirSync(ciDir).filter((f) => f.endsWith("-values.yaml")).sort() : [];
+  if (cases.length === 0) throw new UsageError(`${ciDir} holds no *-values.yaml case`);
+  const versions = [...base.specs.keys()].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const results: VerifyResult[] = [];
+  for (const [i, version] of versions.entries()) {
+    for (const file of cases) {
+      const path = join(ciDir, file);
+      const upgrades = /^\s*upgradeFrom:\s*["']?v?\d/m.test(readFileSync(path, "utf8"));
+      if (upgrades && i === 0) continue;
+      const label = file.replace(/-values\.yaml$/, "");
+      results.push(verify({ ...base, version, valueFiles: [path], label, ...(upgrades ? { upgradeFrom: versions[i - 1]! } : {}) }));
+    }
+  }
+  return results;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -183,6 +246,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (error instanceof UsageError) {
       io.err(`netpolgen: ${error.message}`);
       return EXIT_USAGE;
+    }
+    if (error instanceof HelmError) {
+      io.err(`netpolgen: ${error.message}`);
+      return EXIT_INVALID;
     }
     if (error instanceof DiagnosticError) {
       printDiagnostics(io, error.diagnostics);

@@ -1,0 +1,87 @@
+// What the spec and the chart values say must be reachable, computed from the spec alone, never
+// from the generator's plan or the rendered chart. verify compares it with what the rendered
+// policies allow.
+//
+// A Longhorn pod is isolated when the policy of any role it serves renders (the master switch is
+// on and that component's switch is not off). An isolated pod must accept every enforceable flow
+// of its version towards any of its roles (during an upgrade a pod of either version may be the
+// client), from the sources the values name, and nothing else:
+// - from a component: the pods serving that component;
+// - from nodes / kube-apiserver: addresses in nodeCIDRs / kubeAPIServerSourceCIDRs, or any
+//   source while the list is empty (the chart then opens the port, as values.yaml says);
+// - from the ingress controller: the controller pods of the networkPolicies.type preset;
+// - from metrics scrapers: what metricsScrapeSources selects (nothing while empty);
+// - flows of a feature only while networkPolicies.features.<feature> is on;
+// - never kubelet probes (enforceable: false) or rows the docs list but no code uses (documentedOnly).
+// The chart renders no egress policy, so egress is expected open.
+import { cidrContains, type Evaluator, type Protocol } from "./evaluator.ts";
+import { isEnforceable, type Flow, type Resolved, type ResolvedSpec } from "./model.ts";
+import type { Actor, VerifyValues } from "./model-cluster.ts";
+import { ALL_PORTS, NO_PORTS, portSet, union, type PortSet } from "./port-set.ts";
+
+export interface ExpectedReach {
+  ports: PortSet;
+  /** Whether the destination is expected to be isolated for ingress. */
+  isolated: boolean;
+  /** The flows that require the ports, with their version. */
+  flows: { id: string; version: string; ports: PortSet }[];
+}
+
+export class Expectation {
+  constructor(
+    private readonly specs: readonly ResolvedSpec[],
+    private readonly values: VerifyValues,
+    /** Evaluates metricsScrapeSources peers; no policies needed. */
+    private readonly peers: Evaluator,
+  ) {}
+
+  /** Whether a policy renders for this component of this version (`version/component`). */
+  policed(versionRole: string): boolean {
+    const [version, role = ""] = versionRole.split("/");
+    if (!this.values.enabled || !this.values.componentEnabled(role)) return false;
+    return this.specs.find((spec) => spec.version === version)?.components.get(role)?.selector !== undefined;
+  }
+
+  /** Flows the values switch on: enforceable, not documentation-only, feature on, a source admitted. */
+  active(spec: ResolvedSpec, flow: Resolved<Flow>): boolean {
+    if (!isEnforceable(flow) || flow.documentedOnly || !flow.ports) return false;
+    if (flow.feature && !this.values.featureEnabled(flow.feature)) return false;
+    const peer = spec.peers.get(flow.from);
+    if (peer?.kind === "ingress-controller") return this.values.type !== "none";
+    if (peer?.kind === "metrics-scraper") return this.values.metricsScrapeSources.length > 0;
+    return true;
+  }
+
+  reach(source: Actor, destination: Actor, protocol: Protocol): ExpectedReach {
+    const isolated = destination.endpoint.kind === "pod" && destination.versionRoles.some((r) => this.policed(r));
+    if (!isolated) return { ports: ALL_PORTS, isolated, flows: [] };
+    const flows: ExpectedReach["flows"] = [];
+    for (const spec of this.specs) {
+      for (const flow of spec.flows) {
+        if (!destination.versionRoles.includes(`${spec.version}/${flow.to}`) || !this.active(spec, flow) || !this.sourceMatches(spec, flow.from, source)) continue;
+        const ports = portSet(flow.ports!.filter((p) => p.protocol === protocol).map((p) => [p.port, p.endPort ?? p.port] as const));
+        if (ports.length > 0) flows.push({ id: flow.id, version: spec.version, ports });
+      }
+    }
+    return { ports: union(NO_PORTS, ...flows.map((f) => f.ports)), isolated, flows };
+  }
+
+  sourceMatches(spec: ResolvedSpec, from: string, source: Actor): boolean {
+    if (spec.components.has(from)) return source.roles.includes(from);
+    const ip = source.endpoint.kind === "pod" ? source.endpoint.pod.ip : source.endpoint.ip;
+    const inAny = (cidrs: string[]) => cidrs.length === 0 || cidrs.some((c) => cidrContains(c, ip));
+    switch (spec.peers.get(from)?.kind) {
+      case "nodes":
+        return inAny(this.values.nodeCIDRs);
+      case "kube-apiserver":
+        return inAny(this.values.kubeAPIServerSourceCIDRs);
+      case "ingress-controller":
+        return source.ingressControllerOf?.includes(this.values.type) ?? false;
+      case "metrics-scraper":
+        return this.values.metricsScrapeSources.some((peer) => this.peers.peerMatches(peer, this.values.namespace, source.endpoint));
+      default:
+        // DNS, the kubelet, backupstores and download servers never open connections to Longhorn pods.
+        return false;
+    }
+  }
+}

@@ -1,0 +1,186 @@
+// Validates rendered NetworkPolicy objects: the Kubernetes OpenAPI schema (kubernetes-models), plus
+// the API server's own rules that the schema does not carry (unknown fields, object names, port
+// ranges and names, endPort, CIDRs, peers, selectors).
+import { NetworkPolicy, type INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { parseCIDR, strictlyWithin } from "./cidr.ts";
+import type { Diagnostic, DocPath } from "./diagnostics.ts";
+import { labelKeyProblem, labelValueProblem } from "./labels.ts";
+
+/** One document of `helm template` output, with the template it came from. */
+export interface RenderedObject {
+  /** The `# Source:` of the document, e.g. `longhorn-network-policies/templates/1.12/longhorn-manager.yaml`. */
+  source: string;
+  object: unknown;
+}
+
+type Fields = { [field: string]: Fields | "leaf" | [Fields | "leaf"] };
+
+const SELECTOR: Fields = { matchLabels: "leaf", matchExpressions: [{ key: "leaf", operator: "leaf", values: "leaf" }] };
+const PORT: Fields = { port: "leaf", endPort: "leaf", protocol: "leaf" };
+const PEER: Fields = { podSelector: SELECTOR, namespaceSelector: SELECTOR, ipBlock: { cidr: "leaf", except: "leaf" } };
+/** The fields a chart may set on a NetworkPolicy; anything else is a typo the API server would drop or refuse. */
+const NETWORK_POLICY: Fields = {
+  apiVersion: "leaf",
+  kind: "leaf",
+  metadata: { name: "leaf", namespace: "leaf", labels: "leaf", annotations: "leaf" },
+  spec: {
+    podSelector: SELECTOR,
+    policyTypes: "leaf",
+    ingress: [{ from: [PEER], ports: [PORT] }],
+    egress: [{ to: [PEER], ports: [PORT] }],
+  },
+};
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** IANA service name: at most 15 characters, lower-case letters, digits and single inner hyphens, one letter at least. */
+const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*$/;
+
+export function validateRendered(rendered: RenderedObject): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report = (path: DocPath, message: string) => out.push({ file: rendered.source, line: 0, path, message });
+  const object = rendered.object;
+  if (!isRecord(object)) {
+    report([], "is not a mapping");
+    return out;
+  }
+  if (object.apiVersion !== "networking.k8s.io/v1" || object.kind !== "NetworkPolicy") {
+    report(["kind"], `expected networking.k8s.io/v1 NetworkPolicy, found ${String(object.apiVersion)} ${String(object.kind)}`);
+    return out;
+  }
+  try {
+    new NetworkPolicy(object as unknown as INetworkPolicy).validate();
+  } catch (error) {
+    const errors = (error as { errors?: { instancePath: string; message?: string }[] }).errors;
+    if (!errors) throw error;
+    for (const e of errors) report(pointerPath(e.instancePath), `${e.message ?? "is invalid"} (Kubernetes schema)`);
+  }
+  unknownFields(object, NETWORK_POLICY, [], report);
+  strictChecks(object as unknown as INetworkPolicy, report);
+  return out;
+}
+
+function unknownFields(value: unknown, fields: Fields, path: DocPath, report: (p: DocPath, m: string) => void) {
+  if (!isRecord(value)) return;
+  for (const [key, child] of Object.entries(value)) {
+    const known = fields[key];
+    if (known === undefined) {
+      report([...path, key], `unknown field (expected one of ${Object.keys(fields).join(", ")})`);
+    } else if (Array.isArray(known)) {
+      if (Array.isArray(child) && known[0] !== "leaf") child.forEach((item, i) => unknownFields(item, known[0] as Fields, [...path, key, i], report));
+    } else if (known !== "leaf") {
+      unknownFields(child, known, [...path, key], report);
+    }
+  }
+}
+
+function strictChecks(policy: INetworkPolicy, report: (p: DocPath, m: string) => void) {
+  const meta = policy.metadata ?? {};
+  if (!meta.name) report(["metadata", "name"], "is required");
+  else if (meta.name.length > 253 || !DNS_SUBDOMAIN.test(meta.name)) {
+    report(["metadata", "name"], `"${meta.name}" is not a DNS-1123 subdomain (lower-case alphanumerics, '-' and '.', at most 253 characters)`);
+  }
+  if (meta.namespace !== undefined && (meta.namespace.length > 63 || !DNS_LABEL.test(meta.namespace))) {
+    report(["metadata", "namespace"], `"${meta.namespace}" is not a DNS-1123 label (lower-case alphanumerics and '-', at most 63 characters)`);
+  }
+  for (const [key, value] of Object.entries(meta.labels ?? {})) {
+    const problem = labelKeyProblem(key) ?? labelValueProblem(String(value));
+    if (problem) report(["metadata", "labels", key], problem);
+  }
+  for (const key of Object.keys(meta.annotations ?? {})) {
+    const problem = labelKeyProblem(key);
+    if (problem) report(["metadata", "annotations", key], problem.replace("label key", "annotation key"));
+  }
+  const spec = policy.spec;
+  if (!spec) {
+    report(["spec"], "is required");
+    return;
+  }
+  if (!spec.podSelector) report(["spec", "podSelector"], "is required ({} selects every pod of the namespace)");
+  else checkSelector(spec.podSelector, ["spec", "podSelector"], report);
+  const types = spec.policyTypes ?? [];
+  if (new Set(types).size !== types.length) report(["spec", "policyTypes"], "has duplicates");
+  for (const [direction, peersKey] of [
+    ["ingress", "from"],
+    ["egress", "to"],
+  ] as const) {
+    (spec[direction] ?? []).forEach((rule, i) => {
+      const peers: unknown = (rule as Record<string, unknown>)[peersKey];
+      (Array.isArray(peers) ? peers : []).forEach((peer, j) => {
+        if (isRecord(peer)) checkPeer(peer, ["spec", direction, i, peersKey, j], report);
+      });
+      (rule.ports ?? []).forEach((port, j) => checkPort(port, ["spec", direction, i, "ports", j], report));
+    });
+  }
+}
+
+function checkPeer(peer: Record<string, unknown>, path: DocPath, report: (p: DocPath, m: string) => void) {
+  const { ipBlock, podSelector, namespaceSelector } = peer;
+  if (!ipBlock && !podSelector && !namespaceSelector) {
+    report(path, "must set podSelector, namespaceSelector or ipBlock");
+    return;
+  }
+  if (ipBlock && (podSelector || namespaceSelector)) report(path, "ipBlock cannot be combined with podSelector or namespaceSelector");
+  if (isRecord(podSelector)) checkSelector(podSelector, [...path, "podSelector"], report);
+  if (isRecord(namespaceSelector)) checkSelector(namespaceSelector, [...path, "namespaceSelector"], report);
+  if (isRecord(ipBlock)) {
+    const cidr = parseCIDR(ipBlock.cidr);
+    if (typeof cidr === "string") report([...path, "ipBlock", "cidr"], cidr);
+    const except = Array.isArray(ipBlock.except) ? ipBlock.except : [];
+    except.forEach((e, k) => {
+      const inner = parseCIDR(e);
+      if (typeof inner === "string") report([...path, "ipBlock", "except", k], inner);
+      else if (typeof cidr !== "string" && !strictlyWithin(inner, cidr)) {
+        report([...path, "ipBlock", "except", k], `${String(e)} is not a strict subset of ${String(ipBlock.cidr)}`);
+      }
+    });
+  }
+}
+
+function checkSelector(selector: Record<string, unknown> | object, path: DocPath, report: (p: DocPath, m: string) => void) {
+  const s = selector as { matchLabels?: Record<string, unknown>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+  for (const [key, value] of Object.entries(s.matchLabels ?? {})) {
+    const problem = labelKeyProblem(key) ?? labelValueProblem(String(value));
+    if (problem) report([...path, "matchLabels", key], problem);
+  }
+  (s.matchExpressions ?? []).forEach((e, i) => {
+    const where = [...path, "matchExpressions", i];
+    const keyProblem = labelKeyProblem(String(e.key));
+    if (keyProblem) report([...where, "key"], keyProblem);
+    if (e.operator === "In" || e.operator === "NotIn") {
+      if (!e.values || e.values.length === 0) report([...where, "values"], `must be non-empty for ${e.operator}`);
+    } else if (e.operator === "Exists" || e.operator === "DoesNotExist") {
+      if (e.values && e.values.length > 0) report([...where, "values"], `must be empty for ${e.operator}`);
+    } else {
+      report([...where, "operator"], `"${String(e.operator)}" is not In, NotIn, Exists or DoesNotExist`);
+    }
+  });
+}
+
+function checkPort(port: { port?: number | string; endPort?: number; protocol?: string }, path: DocPath, report: (p: DocPath, m: string) => void) {
+  const { port: value, endPort } = port;
+  if (typeof value === "number") {
+    if (!Number.isInteger(value) || value < 1 || value > 65535) report([...path, "port"], `${value} is outside 1-65535`);
+  } else if (typeof value === "string") {
+    if (value.length > 15 || !IANA_SVC_NAME.test(value)) {
+      report([...path, "port"], `"${value}" is not a port name (IANA service name: at most 15 lower-case letters, digits and inner hyphens, with a letter)`);
+    }
+  }
+  if (endPort !== undefined) {
+    if (typeof value !== "number") report([...path, "endPort"], "needs a numeric port");
+    else if (endPort < value) report([...path, "endPort"], `${endPort} is below port ${value}`);
+    if (endPort > 65535) report([...path, "endPort"], `${endPort} is outside 1-65535`);
+  }
+}
+
+function pointerPath(pointer: string): DocPath {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

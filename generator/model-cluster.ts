@@ -1,0 +1,180 @@
+// The model cluster `netpolgen verify` probes: one pod per Longhorn component of each rendered
+// version, with the labels the spec says real pods carry, and the outsiders a least-privilege
+// policy must keep out (a look-alike pod in another namespace, an unlabelled pod in the Longhorn
+// namespace, a node, the API server, ingress controllers, metrics scrapers, DNS, an external host).
+import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1";
+import { nthAddress, parseCIDR } from "./cidr.ts";
+import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelNamespace, type ModelPod } from "./evaluator.ts";
+import type { Labels, SelectorLike } from "./labels.ts";
+import type { ResolvedSpec } from "./model.ts";
+
+/** The chart values verify reads (after helm's merge of values.yaml and the -f files). */
+export interface VerifyValues {
+  versions: string[];
+  namespace: string;
+  enabled: boolean;
+  type: string;
+  componentEnabled: (component: string) => boolean;
+  featureEnabled: (feature: string) => boolean;
+  kubeAPIServerSourceCIDRs: string[];
+  nodeCIDRs: string[];
+  metricsScrapeSources: INetworkPolicyPeer[];
+}
+
+/** One endpoint of the model, with what it stands for. */
+export interface Actor {
+  /** Name in tables: the component id for Longhorn pods, else a short description. */
+  name: string;
+  endpoint: Endpoint;
+  /** Longhorn components (spec ids) this pod serves: its own plus the roles that run in it. */
+  roles: string[];
+  /** The same as `version/component`: a pod serves a role in the versions it was built for. */
+  versionRoles: string[];
+  /** The networkPolicies.type presets whose ingress controller this pod is. */
+  ingressControllerOf?: string[];
+}
+
+export interface ModelWorld {
+  cluster: ModelCluster;
+  actors: Actor[];
+}
+
+/**
+ * Where the pods of real ingress controllers run and the labels they carry, per
+ * networkPolicies.type (K3s Traefik, RKE2's ingress-nginx and Traefik, RKE1's ingress-nginx).
+ */
+const INGRESS_CONTROLLERS: { type: string; namespace: string; name: string; labels: Labels }[] = [
+  { type: "k3s", namespace: "kube-system", name: "traefik", labels: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-kube-system" } },
+  {
+    type: "rke2",
+    namespace: "kube-system",
+    name: "rke2-ingress-nginx-controller",
+    labels: { "app.kubernetes.io/name": "rke2-ingress-nginx", "app.kubernetes.io/instance": "rke2-ingress-nginx", "app.kubernetes.io/component": "controller" },
+  },
+  { type: "rke2", namespace: "kube-system", name: "rke2-traefik", labels: { "app.kubernetes.io/name": "rke2-traefik", "app.kubernetes.io/instance": "rke2-traefik-kube-system" } },
+  {
+    type: "rke1",
+    namespace: "ingress-nginx",
+    name: "ingress-nginx-controller",
+    labels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/instance": "ingress-nginx", "app.kubernetes.io/component": "controller" },
+  },
+];
+
+const LONGHORN_NODE = "storage-1";
+const OTHER_NODE = "storage-2";
+
+export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues): ModelWorld {
+  const namespaces = new Map<string, ModelNamespace>();
+  const addNamespace = (name: string, labels: Labels = {}) => {
+    const existing = namespaces.get(name);
+    namespaces.set(name, { name, labels: { ...existing?.labels, ...labels } });
+  };
+  const pods: ModelPod[] = [];
+  const actors: Actor[] = [];
+  let podIndex = 0;
+  const addPod = (actor: Omit<Actor, "endpoint">, namespace: string, labels: Labels): ModelPod => {
+    addNamespace(namespace);
+    podIndex += 1;
+    const pod: ModelPod = { name: actor.name, namespace, labels, ip: `10.42.${Math.floor(podIndex / 250)}.${(podIndex % 250) + 1}`, node: LONGHORN_NODE };
+    pods.push(pod);
+    actors.push({ ...actor, endpoint: podEndpoint(pod) });
+    return pod;
+  };
+  const ns = values.namespace;
+  addNamespace(ns);
+
+  // Longhorn pods: one per component of each rendered version that has pods of its own; roles that
+  // run inside another component's pods add their names to that pod. Identical pods of two versions
+  // are one pod. During an upgrade a pod of component C is a C to both versions (the new version's
+  // clients reach old pods, and the reverse), but it serves only the hosted roles of its own version.
+  const longhorn = new Map<string, { component: string; labels: Labels; builtFor: string[] }>();
+  for (const spec of specs) {
+    for (const component of spec.components.values()) {
+      if (component.runsIn) continue;
+      const labels = { ...component.podLabels, ...component.runtimeLabels };
+      const key = `${component.id}|${JSON.stringify(Object.entries(labels).sort())}`;
+      const entry = longhorn.get(key) ?? { component: component.id, labels, builtFor: [] };
+      entry.builtFor.push(spec.version);
+      longhorn.set(key, entry);
+    }
+  }
+  const variants = (component: string) => [...longhorn.values()].filter((e) => e.component === component).length;
+  for (const entry of longhorn.values()) {
+    const versionRoles = specs.flatMap((spec) => {
+      const own = spec.components.get(entry.component);
+      if (!own || own.runsIn) return [];
+      // Hosted roles are servers the pod runs: only those of the versions it was built for.
+      const hosted = entry.builtFor.includes(spec.version)
+        ? [...spec.components.values()].filter((c) => c.runsIn === entry.component).map((c) => c.id)
+        : [];
+      return [entry.component, ...hosted].map((role) => `${spec.version}/${role}`);
+    });
+    const roles = { roles: [...new Set(versionRoles.map((r) => r.split("/")[1]!))].sort(), versionRoles: versionRoles.sort() };
+    const name = variants(entry.component) > 1 ? `${entry.component}@${entry.builtFor.join("+")}` : entry.component;
+    addPod({ name, ...roles }, ns, entry.labels);
+    // Pods of one component talk to each other (manager to manager, replica to replica): a second
+    // pod makes those flows probe-able, since a pod's traffic to itself never leaves it.
+    const talksToItself = specs.some((spec) => spec.flows.some((f) => roles.roles.includes(f.from) && roles.roles.includes(f.to)));
+    if (talksToItself) addPod({ name: `${name} (2nd pod)`, ...roles }, ns, entry.labels);
+  }
+
+  // Outsiders.
+  const manager = [...longhorn.values()].find((e) => e.component === "longhorn-manager")?.labels ?? { app: "longhorn-manager" };
+  addPod({ name: "look-alike in default (manager labels)", roles: [], versionRoles: [] }, "default", manager);
+  addPod({ name: "unlabelled pod in the Longhorn namespace", roles: [], versionRoles: [] }, ns, {});
+  addPod({ name: "coredns", roles: [], versionRoles: [] }, "kube-system", { "k8s-app": "kube-dns" });
+  for (const controller of INGRESS_CONTROLLERS) {
+    const existing = actors.find((a) => a.endpoint.kind === "pod" && a.endpoint.pod.namespace === controller.namespace && a.endpoint.pod.name === controller.name);
+    if (existing) existing.ingressControllerOf!.push(controller.type);
+    else addPod({ name: controller.name, roles: [], versionRoles: [], ingressControllerOf: [controller.type] }, controller.namespace, controller.labels);
+  }
+  addPod({ name: "prometheus", roles: [], versionRoles: [] }, "monitoring", { "app.kubernetes.io/name": "prometheus" });
+  values.metricsScrapeSources.forEach((peer, i) => {
+    if (peer.ipBlock) {
+      const cidr = parseCIDR(peer.ipBlock.cidr);
+      if (typeof cidr !== "string") actors.push({ name: `metrics scraper ${i + 1} (ipBlock)`, roles: [], versionRoles: [], endpoint: addressEndpoint(`metrics scraper ${i + 1}`, nthAddress(cidr, 1)) });
+      return;
+    }
+    const nsLabels = peer.namespaceSelector ? sampleLabels(peer.namespaceSelector) : {};
+    const namespace = peer.namespaceSelector ? (nsLabels["kubernetes.io/metadata.name"] ?? `scrapers-${i + 1}`) : ns;
+    addNamespace(namespace, nsLabels);
+    addPod({ name: `metrics scraper ${i + 1}`, roles: [], versionRoles: [] }, namespace, peer.podSelector ? sampleLabels(peer.podSelector) : {});
+  });
+
+  // Addresses: two nodes (the Longhorn pods run on the first; probes come from the second, since
+  // traffic from a pod's own node is always allowed), the API server and an external host.
+  const nodeCIDR = firstCIDR(values.nodeCIDRs);
+  const apiCIDR = firstCIDR(values.kubeAPIServerSourceCIDRs);
+  const apiServerIP = apiCIDR ? nthAddress(apiCIDR, apiCIDR.bits >= (apiCIDR.family === 4 ? 31 : 127) ? 0 : 1) : "10.0.0.10";
+  const nodeIP = (n: number) => {
+    const ip = nodeCIDR ? nthAddress(nodeCIDR, n) : `10.0.0.${20 + n}`;
+    return ip === apiServerIP ? (nodeCIDR ? nthAddress(nodeCIDR, n + 100) : `10.0.0.${120 + n}`) : ip;
+  };
+  const nodes = [
+    { name: LONGHORN_NODE, ip: nodeIP(2) },
+    { name: OTHER_NODE, ip: nodeIP(3) },
+  ];
+  actors.push({ name: `node ${OTHER_NODE}`, roles: [], versionRoles: [], endpoint: addressEndpoint(`node ${OTHER_NODE}`, nodes[1]!.ip) });
+  actors.push({ name: "kube-apiserver", roles: [], versionRoles: [], endpoint: addressEndpoint("kube-apiserver", apiServerIP) });
+  actors.push({ name: "external host", roles: [], versionRoles: [], endpoint: addressEndpoint("external host", "203.0.113.50") });
+
+  return { cluster: { namespaces: [...namespaces.values()], nodes, pods }, actors };
+}
+
+function firstCIDR(list: readonly string[]) {
+  for (const text of list) {
+    const cidr = parseCIDR(text);
+    if (typeof cidr !== "string") return cidr;
+  }
+  return undefined;
+}
+
+/** Labels of an object the selector matches: matchLabels, plus the first value of each In. */
+function sampleLabels(selector: SelectorLike): Labels {
+  const labels: Labels = { ...selector.matchLabels };
+  for (const e of selector.matchExpressions ?? []) {
+    if (e.operator === "In" && e.values?.[0] !== undefined) labels[e.key] = e.values[0];
+    if (e.operator === "Exists") labels[e.key] = "present";
+  }
+  return labels;
+}
