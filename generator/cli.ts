@@ -7,6 +7,7 @@ import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic }
 import { generatedOutput, loadSpecs } from "./generate.ts";
 import { SpecLoader } from "./load.ts";
 import type { ResolvedSpec } from "./model.ts";
+import { diffAsMarkdown, versionDiff } from "./diff.ts";
 import { helmBinary, HelmError } from "./helm.ts";
 import { specAsJson, specAsMarkdown } from "./show.ts";
 import { summary, verify, type VerifyResult } from "./verify.ts";
@@ -204,6 +205,38 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         io.out(`${results.length - failed} of ${results.length} verified${failed ? `; ${failed} failed` : ""}`);
       }
       if (results.some((r) => !r.ok)) setExit(EXIT_INVALID);
+    });
+
+  program
+    .command("diff")
+    .description("what changes between two Longhorn versions: spec flows and components, and the rendered chart's reachability")
+    .argument("<from>", "the version upgraded from, e.g. 1.11")
+    .argument("<to>", "the version upgraded to, e.g. 1.12")
+    .option("-f, --values <file>", "values files for both renders (default: chart defaults with networkPolicies.enabled=true)", (file: string, all: string[]) => [...all, file], [] as string[])
+    .option("--chart <dir>", "the chart to render", displayPath(io, join(PROJECT_ROOT, "chart")))
+    .option("--namespace <ns>", "the release namespace", "longhorn-system")
+    .addOption(new Option("--output <format>", "output format").choices(["markdown", "json"]).default("markdown"))
+    .addOption(specDirOption())
+    .action((from: string, to: string, options: { values: string[]; chart: string; namespace: string; output: string; specDir: string }) => {
+      const chart = resolve(io.cwd, options.chart);
+      if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
+      for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
+      const before = loadVersion(io, options.specDir, "longhorn", from);
+      const after = loadVersion(io, options.specDir, "longhorn", to);
+      const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
+      const specs = new Map(loadSpecs(specFiles, (file) => readText(resolve(io.cwd, file))).map((s) => [s.version, s]));
+      const diff = versionDiff(before, after, {
+        helm: helmBinary(PROJECT_ROOT),
+        chart,
+        release: "lhnp",
+        namespace: options.namespace,
+        specs,
+        valueFiles: options.values.map((f) => resolve(io.cwd, f)),
+        ...(options.values.length === 0 ? { set: { "networkPolicies.enabled": "true" } } : {}),
+        upgradeFrom: "",
+        label: options.values.length > 0 ? `values: ${options.values.join(", ")}` : "chart defaults with networkPolicies.enabled=true",
+      });
+      io.out(options.output === "json" ? JSON.stringify(diff, null, 2) : diffAsMarkdown(diff).replace(/\n$/, ""));
     });
 
   return program;

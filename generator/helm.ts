@@ -29,6 +29,8 @@ export interface TemplateRequest {
   release: string;
   namespace: string;
   valueFiles: readonly string[];
+  /** `--set key=value` pairs (typed by helm), applied after the files. */
+  set?: Readonly<Record<string, string>>;
   /** `--set-string key=value` pairs, applied after the files. */
   setString?: Readonly<Record<string, string>>;
 }
@@ -39,6 +41,7 @@ export class HelmError extends Error {}
 export function helmTemplate(binary: string, request: TemplateRequest): RenderedObject[] {
   const args = ["template", request.release, request.chart, "--namespace", request.namespace];
   for (const file of request.valueFiles) args.push("--values", file);
+  for (const [key, value] of Object.entries(request.set ?? {})) args.push("--set", `${key}=${value}`);
   for (const [key, value] of Object.entries(request.setString ?? {})) args.push("--set-string", `${key}=${value}`);
   const run = runHelm(binary, args);
   if (run.code !== 0) throw new HelmError(`helm template ${request.chart} failed: ${run.stderr.trim()}`);

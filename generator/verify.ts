@@ -10,7 +10,7 @@ import { Evaluator, PROTOCOLS, endpointName, type Protocol } from "./evaluator.t
 import { Expectation } from "./expectation.ts";
 import { helmTemplate } from "./helm.ts";
 import { validateRendered } from "./k8s-validate.ts";
-import { buildModel, type Actor, type VerifyValues } from "./model-cluster.ts";
+import { buildModel, type Actor, type ModelWorld, type VerifyValues } from "./model-cluster.ts";
 import type { ResolvedSpec } from "./model.ts";
 import { camelCase } from "./plan.ts";
 import { equal, formatPorts, intersect, isEmpty, subtract, type PortSet } from "./port-set.ts";
@@ -27,6 +27,8 @@ export interface VerifyRequest {
   valueFiles: readonly string[];
   /** Overrides longhorn.upgradeFrom ("" to drop it). */
   upgradeFrom?: string;
+  /** `--set` pairs applied after the files (e.g. networkPolicies.enabled=true). */
+  set?: Readonly<Record<string, string>>;
   /** A name for the values case in reports. */
   label: string;
 }
@@ -54,11 +56,27 @@ export interface VerifyResult {
   comparisons: number;
   /** Object validation problems and flows the model could not exercise. */
   problems: string[];
+  /** Facts worth saying that are not failures. */
+  notes: string[];
   cells: Cell[];
   ok: boolean;
 }
 
-export function verify(request: VerifyRequest): VerifyResult {
+/** A values case rendered by helm, with its model cluster and both evaluations. */
+export interface RenderedCase {
+  values: VerifyValues;
+  specs: ResolvedSpec[];
+  world: ModelWorld;
+  policies: INetworkPolicy[];
+  /** What the rendered policies allow. */
+  actual: Evaluator;
+  /** What the spec and values require. */
+  expectation: Expectation;
+  /** Object validation problems, formatted. */
+  problems: string[];
+}
+
+export function renderCase(request: VerifyRequest): RenderedCase {
   const setString: Record<string, string> = { "longhorn.version": request.version };
   if (request.upgradeFrom !== undefined) setString["longhorn.upgradeFrom"] = request.upgradeFrom;
   const rendered = helmTemplate(request.helm, {
@@ -66,46 +84,62 @@ export function verify(request: VerifyRequest): VerifyResult {
     release: request.release,
     namespace: request.namespace,
     valueFiles: request.valueFiles,
+    set: request.set,
     setString,
   });
   const problems = rendered.flatMap(validateRendered).map(formatDiagnostic);
   const policies = rendered.map((r) => r.object as INetworkPolicy).filter((o) => o?.kind === "NetworkPolicy");
-
-  const values = readValues(request, setString);
+  const values = readValues(request, { ...request.set, ...setString });
   const specs = values.versions.map((v) => {
     const spec = request.specs.get(v);
     if (!spec) throw new Error(`no spec for Longhorn ${v}`);
     return spec;
   });
   const world = buildModel(specs, values);
-  const actual = new Evaluator(world.cluster, policies);
-  const expectation = new Expectation(specs, values, new Evaluator(world.cluster, []));
+  return {
+    values,
+    specs,
+    world,
+    policies,
+    actual: new Evaluator(world.cluster, policies),
+    expectation: new Expectation(specs, values, new Evaluator(world.cluster, [])),
+    problems,
+  };
+}
 
+/** Every ordered pair of distinct endpoints that a policy could govern (not address to address). */
+export function probePairs(world: ModelWorld): [Actor, Actor][] {
+  return world.actors.flatMap((source) =>
+    world.actors
+      .filter((destination) => destination !== source && !(source.endpoint.kind === "address" && destination.endpoint.kind === "address"))
+      .map((destination): [Actor, Actor] => [source, destination]),
+  );
+}
+
+export function verify(request: VerifyRequest): VerifyResult {
+  const { values, specs, world, policies, actual, expectation, problems } = renderCase(request);
   const cells: Cell[] = [];
   const exercised = new Set<string>();
   let comparisons = 0;
-  for (const source of world.actors) {
-    for (const destination of world.actors) {
-      if (source === destination || (source.endpoint.kind === "address" && destination.endpoint.kind === "address")) continue;
-      for (const protocol of PROTOCOLS) {
-        comparisons += 1;
-        const want = expectation.reach(source, destination, protocol);
-        want.flows.forEach((f) => exercised.add(`${f.version}/${f.id}`));
-        const got = actual.reach(source.endpoint, destination.endpoint, protocol);
-        if (equal(want.ports, got.ports)) continue;
-        const blocked = subtract(want.ports, got.ports);
-        if (!isEmpty(blocked)) {
-          const flows = want.flows.filter((f) => !isEmpty(intersect(f.ports, blocked))).map((f) => f.id);
-          cells.push(cell(source, destination, protocol, blocked, "allow", "deny", `needed by ${[...new Set(flows)].join(", ")}`));
-        }
-        const extra = subtract(got.ports, want.ports);
-        if (!isEmpty(extra)) {
-          const why =
-            got.ingress.state !== "isolated" && want.isolated
-              ? `no policy selects ${endpointName(destination.endpoint)} (${got.ingress.state})`
-              : `admitted by ${actual.explain(source.endpoint, destination.endpoint, extra[0]![0], protocol).join(", ") || got.ingress.state}`;
-          cells.push(cell(source, destination, protocol, extra, "deny", "allow", why));
-        }
+  for (const [source, destination] of probePairs(world)) {
+    for (const protocol of PROTOCOLS) {
+      comparisons += 1;
+      const want = expectation.reach(source, destination, protocol);
+      want.flows.forEach((f) => exercised.add(`${f.version}/${f.id}`));
+      const got = actual.reach(source.endpoint, destination.endpoint, protocol);
+      if (equal(want.ports, got.ports)) continue;
+      const blocked = subtract(want.ports, got.ports);
+      if (!isEmpty(blocked)) {
+        const flows = want.flows.filter((f) => !isEmpty(intersect(f.ports, blocked))).map((f) => f.id);
+        cells.push(cell(source, destination, protocol, blocked, "allow", "deny", `needed by ${[...new Set(flows)].join(", ")}`));
+      }
+      const extra = subtract(got.ports, want.ports);
+      if (!isEmpty(extra)) {
+        const why =
+          got.ingress.state !== "isolated" && want.isolated
+            ? `no policy selects ${endpointName(destination.endpoint)} (${got.ingress.state})`
+            : `admitted by ${actual.explain(source.endpoint, destination.endpoint, extra[0]![0], protocol).join(", ") || got.ingress.state}`;
+        cells.push(cell(source, destination, protocol, extra, "deny", "allow", why));
       }
     }
   }
@@ -124,6 +158,7 @@ export function verify(request: VerifyRequest): VerifyResult {
     endpoints: world.actors.length,
     comparisons,
     problems,
+    notes: values.enabled ? [] : ["networkPolicies.enabled is false: no policy renders and every connection stays open"],
     cells,
     ok: problems.length === 0 && cells.length === 0,
   };
@@ -134,14 +169,15 @@ function cell(source: Actor, destination: Actor, protocol: Protocol, ports: Port
 }
 
 /** values.yaml of the chart, then each -f file, then the overrides: helm's merge of maps (null deletes a key). */
-function readValues(request: VerifyRequest, setString: Record<string, string>): VerifyValues {
+function readValues(request: VerifyRequest, overrides: Record<string, string>): VerifyValues {
   let merged: Record<string, unknown> = {};
   for (const file of [join(request.chart, "values.yaml"), ...request.valueFiles]) {
     const data = load(readFileSync(file, "utf8"));
     if (data !== null && data !== undefined && !isRecord(data)) throw new Error(`${file}: values must be a mapping`);
     merged = mergeValues(merged, data ?? {});
   }
-  for (const [path, value] of Object.entries(setString)) {
+  for (const [path, text] of Object.entries(overrides)) {
+    const value = request.set && Object.hasOwn(request.set, path) ? load(text) : text;
     const keys = path.split(".");
     let target = merged;
     for (const key of keys.slice(0, -1)) target = (target[key] = isRecord(target[key]) ? target[key] : {}) as Record<string, unknown>;
@@ -190,7 +226,7 @@ export function formatCells(cells: readonly Cell[]): string {
 export function summary(result: VerifyResult): string {
   const what = `${result.policies} policies, ${result.endpoints} endpoints, ${result.comparisons} port sets compared`;
   const head = `${result.ok ? "PASS" : "FAIL"} Longhorn ${result.versions.join(" + ") || result.version} × ${result.case} (${what})`;
-  const lines = [head, ...result.problems.map((p) => `  ${p}`)];
+  const lines = [head, ...result.notes.map((n) => `  note: ${n}`), ...result.problems.map((p) => `  ${p}`)];
   if (result.cells.length > 0) lines.push(`${result.cells.length} differing cell${result.cells.length === 1 ? "" : "s"}:`, formatCells(result.cells));
   return lines.join("\n");
 }

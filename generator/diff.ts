@@ -1,0 +1,223 @@
+// `netpolgen diff A B`: what changes between two Longhorn versions, for an operator about to
+// upgrade: the spec's flows and components, and what the rendered chart lets through.
+import { PROTOCOLS, type Protocol } from "./evaluator.ts";
+import { describeSelector } from "./labels.ts";
+import type { Flow, Resolved, ResolvedSpec } from "./model.ts";
+import { equal, formatPorts, isEmpty, portSet, subtract, type PortSet } from "./port-set.ts";
+import { probePairs, renderCase, type VerifyRequest } from "./verify.ts";
+
+export interface FlowChange {
+  id: string;
+  field: string;
+  before: string;
+  after: string;
+}
+
+export interface FlowSummary {
+  id: string;
+  from: string;
+  to: string;
+  ports: string;
+  purpose: string;
+  enforced: boolean;
+}
+
+export interface ReachChange {
+  source: string;
+  destination: string;
+  protocol: Protocol;
+  ports: string;
+  ranges: PortSet;
+}
+
+export interface VersionDiff {
+  from: string;
+  to: string;
+  flows: { added: FlowSummary[]; removed: FlowSummary[]; changed: FlowChange[] };
+  components: { added: string[]; removed: string[]; changed: FlowChange[] };
+  reachability: {
+    values: string;
+    /** Ports the chart of `to` opens that the chart of `from` kept closed. */
+    opened: ReachChange[];
+    /** Ports the chart of `from` opened that the chart of `to` closes. */
+    closed: ReachChange[];
+    /** Model endpoints (Longhorn pods) that exist in one version only. */
+    onlyBefore: string[];
+    onlyAfter: string[];
+    /** Every endpoint of the model of each version. */
+    endpoints: { before: string[]; after: string[] };
+  };
+}
+
+export function portsText(flow: Flow): string {
+  if (!flow.ports) return flow.userDefinedPorts ? "user-defined" : "none";
+  return flow.ports.map((p) => `${p.endPort && p.endPort !== p.port ? `${p.port}-${p.endPort}` : p.port}/${p.protocol}`).join(", ");
+}
+
+function summarise(flow: Resolved<Flow>): FlowSummary {
+  return {
+    id: flow.id,
+    from: flow.from,
+    to: flow.to,
+    ports: portsText(flow),
+    purpose: flow.purpose,
+    enforced: flow.enforceable !== false && !flow.documentedOnly,
+  };
+}
+
+const FLOW_FIELDS: [string, (f: Flow) => string][] = [
+  ["from", (f) => f.from],
+  ["to", (f) => f.to],
+  ["ports", portsText],
+  ["feature", (f) => f.feature ?? "-"],
+  ["enforced", (f) => (f.enforceable === false ? "no (NetworkPolicy cannot govern it)" : f.documentedOnly ? "no (documented only)" : "yes")],
+];
+
+export function specDiff(before: ResolvedSpec, after: ResolvedSpec): Pick<VersionDiff, "flows" | "components"> {
+  const a = new Map(before.flows.map((f) => [f.id, f]));
+  const b = new Map(after.flows.map((f) => [f.id, f]));
+  const changed: FlowChange[] = [];
+  for (const [id, flow] of b) {
+    const old = a.get(id);
+    if (!old) continue;
+    for (const [field, text] of FLOW_FIELDS) {
+      if (text(old) !== text(flow)) changed.push({ id, field, before: text(old), after: text(flow) });
+    }
+  }
+  const componentChanges: FlowChange[] = [];
+  for (const [id, component] of after.components) {
+    const old = before.components.get(id);
+    if (!old) continue;
+    const selector = (c: typeof component) => (c.selector ? describeSelector(c.selector) : "none");
+    if (selector(old) !== selector(component)) componentChanges.push({ id, field: "selector", before: selector(old), after: selector(component) });
+    if ((old.runsIn ?? "-") !== (component.runsIn ?? "-")) {
+      componentChanges.push({ id, field: "runs in", before: old.runsIn ?? "its own pods", after: component.runsIn ?? "its own pods" });
+    }
+  }
+  return {
+    flows: {
+      added: [...b.values()].filter((f) => !a.has(f.id)).map(summarise),
+      removed: [...a.values()].filter((f) => !b.has(f.id)).map(summarise),
+      changed,
+    },
+    components: {
+      added: [...after.components.keys()].filter((id) => !before.components.has(id)),
+      removed: [...before.components.keys()].filter((id) => !after.components.has(id)),
+      changed: componentChanges,
+    },
+  };
+}
+
+/** A model pod's name without the replica suffix: the diff speaks of components. */
+const component = (name: string) => name.replace(/ \(2nd pod\)$/, "");
+
+function reachTable(request: VerifyRequest): Map<string, { source: string; destination: string; protocol: Protocol; ports: PortSet }> {
+  const { world, actual } = renderCase(request);
+  const table = new Map<string, { source: string; destination: string; protocol: Protocol; ports: PortSet }>();
+  for (const [source, destination] of probePairs(world)) {
+    for (const protocol of PROTOCOLS) {
+      const key = `${component(source.name)}\u0000${component(destination.name)}\u0000${protocol}`;
+      if (table.has(key)) continue;
+      table.set(key, { source: component(source.name), destination: component(destination.name), protocol, ports: actual.reach(source.endpoint, destination.endpoint, protocol).ports });
+    }
+  }
+  return table;
+}
+
+export function versionDiff(before: ResolvedSpec, after: ResolvedSpec, request: Omit<VerifyRequest, "version">): VersionDiff {
+  const a = reachTable({ ...request, version: before.version });
+  const b = reachTable({ ...request, version: after.version });
+  const endpoints = (t: typeof a) => new Set([...t.values()].flatMap((c) => [c.source, c.destination]));
+  const [ea, eb] = [endpoints(a), endpoints(b)];
+  const opened: ReachChange[] = [];
+  const closed: ReachChange[] = [];
+  for (const [key, cell] of b) {
+    const old = a.get(key);
+    if (!old || equal(old.ports, cell.ports)) continue;
+    const more = subtract(cell.ports, old.ports);
+    const less = subtract(old.ports, cell.ports);
+    const change = (ranges: PortSet) => ({ source: cell.source, destination: cell.destination, protocol: cell.protocol, ports: formatPorts(ranges), ranges });
+    if (!isEmpty(more)) opened.push(change(more));
+    if (!isEmpty(less)) closed.push(change(less));
+  }
+  return {
+    from: before.version,
+    to: after.version,
+    ...specDiff(before, after),
+    reachability: {
+      values: request.label,
+      opened,
+      closed,
+      onlyBefore: [...ea].filter((e) => !eb.has(e)).sort(),
+      onlyAfter: [...eb].filter((e) => !ea.has(e)).sort(),
+      endpoints: { before: [...ea].sort(), after: [...eb].sort() },
+    },
+  };
+}
+
+/**
+ * One row per destination, protocol and set of sources, with the ports those sources gained or
+ * lost; "any source" when every other endpoint both models share is one of them.
+ */
+function groupBySources(changes: readonly ReachChange[], everyone: readonly string[]): string[][] {
+  const rows: string[][] = [];
+  const targets = new Map<string, ReachChange[]>();
+  for (const change of changes) {
+    const key = `${change.destination}\u0000${change.protocol}`;
+    targets.set(key, [...(targets.get(key) ?? []), change]);
+  }
+  for (const group of targets.values()) {
+    const { destination, protocol } = group[0]!;
+    // Cut the ports into segments on which the set of sources is constant.
+    const cuts = [...new Set(group.flatMap((c) => c.ranges.flatMap(([lo, hi]) => [lo, hi + 1])))].sort((a, b) => a - b);
+    const bySources = new Map<string, [number, number][]>();
+    for (const [i, lo] of cuts.slice(0, -1).entries()) {
+      const hi = cuts[i + 1]! - 1;
+      const sources = group.filter((c) => c.ranges.some(([a, b]) => a <= lo && hi <= b)).map((c) => c.source);
+      if (sources.length === 0) continue;
+      const others = everyone.filter((e) => e !== destination);
+      const text = others.every((e) => sources.includes(e)) ? "any source" : sources.join(", ");
+      bySources.set(text, [...(bySources.get(text) ?? []), [lo, hi]]);
+    }
+    for (const [text, ranges] of bySources) rows.push([destination, protocol, formatPorts(portSet(ranges)), text]);
+  }
+  return rows;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const escape = (v: string) => v.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(escape).join(" | ")} |`)].join("\n");
+}
+
+export function diffAsMarkdown(diff: VersionDiff): string {
+  const out: string[] = [`# Longhorn ${diff.from} → ${diff.to}`, ""];
+  const section = (title: string, empty: string, body: string | undefined) => out.push(`### ${title}`, "", body ?? empty, "");
+  const flowRows = (flows: FlowSummary[]) => flows.map((f) => [f.id, f.from, f.to, f.ports, f.enforced ? "yes" : "no", f.purpose]);
+  const flowHeader = ["Flow", "From", "To", "Ports", "Enforced", "Purpose"];
+  out.push("## Spec", "");
+  section("Flows added", "None.", diff.flows.added.length ? table(flowHeader, flowRows(diff.flows.added)) : undefined);
+  section("Flows removed", "None.", diff.flows.removed.length ? table(flowHeader, flowRows(diff.flows.removed)) : undefined);
+  section(
+    "Flows changed",
+    "None.",
+    diff.flows.changed.length ? table(["Flow", "Field", diff.from, diff.to], diff.flows.changed.map((c) => [c.id, c.field, c.before, c.after])) : undefined,
+  );
+  const components = [
+    ...diff.components.added.map((id) => [id, "added", "", ""]),
+    ...diff.components.removed.map((id) => [id, "removed", "", ""]),
+    ...diff.components.changed.map((c) => [c.id, c.field, c.before, c.after]),
+  ];
+  section("Components", "No change.", components.length ? table(["Component", "Change", diff.from, diff.to], components) : undefined);
+  out.push(`## Rendered chart (${diff.reachability.values})`, "");
+  const reachHeader = ["Destination", "Protocol", "Ports", "Sources"];
+  const { opened, closed, endpoints } = diff.reachability;
+  const common = endpoints.after.filter((e) => endpoints.before.includes(e));
+  section(`Newly allowed in ${diff.to}`, "None.", opened.length ? table(reachHeader, groupBySources(opened, common)) : undefined);
+  section(`No longer allowed in ${diff.to}`, "None.", closed.length ? table(reachHeader, groupBySources(closed, common)) : undefined);
+  const only = [
+    ...diff.reachability.onlyBefore.map((e) => `- only in ${diff.from}: ${e}`),
+    ...diff.reachability.onlyAfter.map((e) => `- only in ${diff.to}: ${e}`),
+  ];
+  section("Pods", "The same pods in both versions.", only.length ? only.join("\n") : undefined);
+  return out.join("\n").replace(/\n+$/, "\n");
+}
