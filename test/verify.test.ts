@@ -1,0 +1,131 @@
+// netpolgen verify: the generated chart allows exactly the spec, and a broken chart is caught with
+// the precise cell.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT, runCli, SPEC_VERSIONS } from "./helpers.ts";
+
+const CI_CASES = ["all-options", "defaults", "disabled", "upgrade"];
+const work = mkdtempSync(join(tmpdir(), "lhnp-verify-"));
+
+/** A copy of the generated chart with one template edited. */
+function brokenChart(name: string, template: string, edit: (text: string) => string): string {
+  const dir = join(work, name);
+  cpSync(join(PROJECT_ROOT, "chart"), dir, { recursive: true });
+  const file = join(dir, "templates", template);
+  const before = readFileSync(file, "utf8");
+  const after = edit(before);
+  assert.is.not(after, before, `the edit of ${template} changed nothing`);
+  writeFileSync(file, after);
+  return dir;
+}
+
+test("verify --all: every version × every ci values case passes", async () => {
+  const run = await runCli("verify", "--all");
+  assert.is(run.code, 0, run.stdout + run.stderr);
+  // The upgrade case needs an older minor, so the oldest version has one case fewer.
+  const expected = SPEC_VERSIONS.length * CI_CASES.length - 1;
+  assert.match(run.stdout, new RegExp(`^${expected} of ${expected} verified$`, "m"));
+  for (const version of SPEC_VERSIONS) {
+    assert.match(run.stdout, `PASS Longhorn ${version} × defaults (`);
+    assert.match(run.stdout, `PASS Longhorn ${version} × all-options (`);
+  }
+  assert.match(run.stdout, "PASS Longhorn 1.5 + 1.4 × upgrade (");
+  assert.match(run.stdout, "PASS Longhorn 1.13 + 1.12 × upgrade (");
+  assert.not.match(run.stdout, "FAIL");
+});
+
+test("verify --version with values files, JSON output", async () => {
+  const run = await runCli("verify", "--version", "v1.9.2", "-f", "chart/ci/all-options-values.yaml", "--output", "json");
+  assert.is(run.code, 0, run.stderr);
+  const [result] = JSON.parse(run.stdout) as { version: string; versions: string[]; ok: boolean; policies: number; cells: unknown[]; problems: unknown[] }[];
+  assert.is(result!.version, "1.9");
+  assert.equal(result!.versions, ["1.9"]);
+  assert.ok(result!.ok);
+  assert.is(result!.policies, 17, "every component but the disabled engine image");
+  assert.equal(result!.cells, []);
+});
+
+test("verify with the chart defaults notes that nothing renders", async () => {
+  const run = await runCli("verify", "--version", "1.12");
+  assert.is(run.code, 0);
+  assert.match(run.stdout, "note: networkPolicies.enabled is false: no policy renders and every connection stays open");
+});
+
+test("a removed rule fails verify with the blocked flow", async () => {
+  const chart = brokenChart("removed", "1.12/longhorn-manager.yaml", (t) => t.replace("        - podSelector:\n            matchLabels:\n              app: longhorn-ui\n", ""));
+  const run = await runCli("verify", "--version", "1.12", "--chart", chart, "-f", "chart/ci/defaults-values.yaml");
+  assert.is(run.code, 1);
+  assert.match(run.stdout, "FAIL Longhorn 1.12 × chart/ci/defaults-values.yaml");
+  const rows = run.stdout.split("\n").filter((l) => l.startsWith("| longhorn-ui"));
+  assert.equal(
+    rows.map((r) => r.split("|").map((c) => c.trim()).slice(1, -1)),
+    [
+      ["longhorn-ui", "longhorn-manager", "TCP", "9500", "allow", "deny", "needed by ui-to-manager"],
+      ["longhorn-ui", "longhorn-manager (2nd pod)", "TCP", "9500", "allow", "deny", "needed by ui-to-manager"],
+    ],
+  );
+  assert.match(run.stdout, "2 differing cells:");
+});
+
+test("a widened rule fails verify with the extra ports and the rule that admits them", async () => {
+  const chart = brokenChart("widened", "1.12/instance-manager.yaml", (t) =>
+    t.replace("        - port: 8500\n          protocol: TCP\n", "        - port: 8500\n          endPort: 8510\n          protocol: TCP\n"),
+  );
+  const run = await runCli("verify", "--version", "1.12", "--chart", chart, "-f", "chart/ci/all-options-values.yaml", "--output", "json");
+  assert.is(run.code, 1);
+  const [result] = JSON.parse(run.stdout) as { ok: boolean; cells: Record<string, string>[] }[];
+  assert.not.ok(result!.ok);
+  assert.equal(result!.cells[0], {
+    source: "longhorn-manager",
+    destination: "instance-manager",
+    protocol: "TCP",
+    ports: "8505-8510",
+    expected: "deny",
+    actual: "allow",
+    why: "admitted by storage/lhnp-v1-12-instance-manager ingress[0]",
+  });
+  assert.is(result!.cells.length, 4, "two manager pods × two instance-manager pods");
+});
+
+test("a policy that selects nothing leaves its pods open, and verify says why", async () => {
+  const chart = brokenChart("misselected", "1.12/share-manager.yaml", (t) => t.replace("longhorn.io/component: share-manager", "longhorn.io/component: share-managr"));
+  const run = await runCli("verify", "--version", "1.12", "--chart", chart, "-f", "chart/ci/defaults-values.yaml");
+  assert.is(run.code, 1);
+  // NFS 2049 is open to any source while nodeCIDRs is empty; everything else must have been closed.
+  assert.match(run.stdout, /\| external host +\| share-manager +\| TCP +\| 1-2048, 2050-65535 +\| deny +\| allow +\| no policy selects longhorn-system\/share-manager \(not-isolated\) \|/);
+  assert.match(run.stdout, /\| external host +\| share-manager +\| UDP +\| all +\| deny +\| allow +\|/);
+});
+
+test("an invalid object fails verify with its template and path", async () => {
+  const chart = brokenChart("invalid", "1.12/longhorn-ui.yaml", (t) => t.replace(/- port: 8000\n/, "- port: 80000\n"));
+  const run = await runCli("verify", "--version", "1.12", "--chart", chart, "-f", "chart/ci/defaults-values.yaml");
+  assert.is(run.code, 1);
+  assert.match(run.stdout, "longhorn-network-policies/templates/1.12/longhorn-ui.yaml spec.ingress[0].ports[0].port: 80000 is outside 1-65535");
+});
+
+test("verify usage errors exit 2", async () => {
+  assert.is((await runCli("verify")).code, 2);
+  assert.is((await runCli("verify", "--all", "--version", "1.12")).code, 2);
+  assert.is((await runCli("verify", "--all", "-f", "chart/ci/defaults-values.yaml")).code, 2);
+  const missing = await runCli("verify", "--version", "1.12", "-f", "nope.yaml");
+  assert.is(missing.code, 2);
+  assert.is(missing.stderr, "netpolgen: nope.yaml: no such values file");
+  assert.is((await runCli("verify", "--version", "2.0")).code, 2);
+  assert.is((await runCli("verify", "--version", "1.12", "--chart", "spec")).code, 2);
+});
+
+test("values helm rejects fail verify with helm's message (exit 1)", async () => {
+  const file = join(work, "bad-values.yaml");
+  writeFileSync(file, "networkPolicies:\n  enabled: true\n  type: traefik\n");
+  const run = await runCli("verify", "--version", "1.12", "-f", file);
+  assert.is(run.code, 1);
+  assert.match(run.stderr, "netpolgen: helm template");
+  assert.match(run.stderr, "networkPolicies.type");
+});
+
+test.after(() => rmSync(work, { recursive: true, force: true }));
+
+test.run();
