@@ -1,7 +1,7 @@
 // The command line: reads arguments and files, runs the pipeline, prints, and sets the exit code.
 import { Command, CommanderError, Option } from "commander";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { generatedOutput, loadSpecs } from "./generate.ts";
@@ -210,34 +210,67 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command("diff")
     .description("what changes between two Longhorn versions: spec flows and components, and the rendered chart's reachability")
-    .argument("<from>", "the version upgraded from, e.g. 1.11")
-    .argument("<to>", "the version upgraded to, e.g. 1.12")
+    .argument("[from]", "the version upgraded from, e.g. 1.11")
+    .argument("[to]", "the version upgraded to, e.g. 1.12")
+    .option("--all", "every upgrade from one supported minor to the next")
     .option("-f, --values <file>", "values files for both renders (default: chart defaults with networkPolicies.enabled=true)", (file: string, all: string[]) => [...all, file], [] as string[])
     .option("--chart <dir>", "the chart to render", displayPath(io, join(PROJECT_ROOT, "chart")))
     .option("--namespace <ns>", "the release namespace", "longhorn-system")
     .addOption(new Option("--output <format>", "output format").choices(["markdown", "json"]).default("markdown"))
+    .option("--out <file>", "write the report to this file (atomically) instead of printing it")
+    .option("--check", "with --out: write nothing, exit 1 when the file differs from the report")
     .addOption(specDirOption())
-    .action((from: string, to: string, options: { values: string[]; chart: string; namespace: string; output: string; specDir: string }) => {
-      const chart = resolve(io.cwd, options.chart);
-      if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
-      for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
-      const before = loadVersion(io, options.specDir, "longhorn", from);
-      const after = loadVersion(io, options.specDir, "longhorn", to);
-      const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
-      const specs = new Map(loadSpecs(specFiles, (file) => readText(resolve(io.cwd, file))).map((s) => [s.version, s]));
-      const diff = versionDiff(before, after, {
-        helm: helmBinary(PROJECT_ROOT),
-        chart,
-        release: "lhnp",
-        namespace: options.namespace,
-        specs,
-        valueFiles: options.values.map((f) => resolve(io.cwd, f)),
-        ...(options.values.length === 0 ? { set: { "networkPolicies.enabled": "true" } } : {}),
-        upgradeFrom: "",
-        label: options.values.length > 0 ? `values: ${options.values.join(", ")}` : "chart defaults with networkPolicies.enabled=true",
-      });
-      io.out(options.output === "json" ? JSON.stringify(diff, null, 2) : diffAsMarkdown(diff).replace(/\n$/, ""));
-    });
+    .action(
+      (
+        from: string | undefined,
+        to: string | undefined,
+        options: { all?: boolean; values: string[]; chart: string; namespace: string; output: string; out?: string; check?: boolean; specDir: string },
+      ) => {
+        if (options.all ? from !== undefined : to === undefined) throw new UsageError("diff needs two versions (diff 1.11 1.12) or --all");
+        if (options.check && !options.out) throw new UsageError("--check compares with the --out file; give --out");
+        const chart = resolve(io.cwd, options.chart);
+        if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
+        for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
+        const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
+        const specs = new Map(loadSpecs(specFiles, (file) => readText(resolve(io.cwd, file))).map((s) => [s.version, s]));
+        const ordered = [...specs.values()].sort((a, b) => a.version.localeCompare(b.version, "en", { numeric: true }));
+        const pairs = options.all
+          ? ordered.slice(1).map((after, i) => [ordered[i]!, after] as const)
+          : [[loadVersion(io, options.specDir, "longhorn", from!), loadVersion(io, options.specDir, "longhorn", to!)] as const];
+        const request = {
+          helm: helmBinary(PROJECT_ROOT),
+          chart,
+          release: "lhnp",
+          namespace: options.namespace,
+          specs,
+          valueFiles: options.values.map((f) => resolve(io.cwd, f)),
+          ...(options.values.length === 0 ? { set: { "networkPolicies.enabled": "true" } } : {}),
+          upgradeFrom: "",
+          label: options.values.length > 0 ? `values: ${options.values.join(", ")}` : "chart defaults with networkPolicies.enabled=true",
+        };
+        const diffs = pairs.map(([before, after]) => versionDiff(before, after, request));
+        const report =
+          options.output === "json"
+            ? `${JSON.stringify(options.all ? diffs : diffs[0], null, 2)}\n`
+            : `${options.out ? "<!-- Generated by netpolgen diff; do not edit. -->\n\n" : ""}${diffs.map(diffAsMarkdown).join("\n")}`;
+        if (!options.out) {
+          io.out(report.replace(/\n$/, ""));
+          return;
+        }
+        const out = resolve(io.cwd, options.out);
+        if (options.check) {
+          if (readText(out) === report) {
+            io.out(`${options.out} is up to date`);
+            return;
+          }
+          io.err(`${options.out} is stale: run netpolgen diff ${options.all ? "--all" : `${from} ${to}`} --out ${options.out}`);
+          setExit(EXIT_INVALID);
+          return;
+        }
+        writeFilesAtomically(dirname(out), [{ path: basename(out), content: report }]);
+        io.out(`wrote ${options.out}`);
+      },
+    );
 
   return program;
 }
