@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NETPOLGEN := node generator/bin/netpolgen.mjs
 HELM := .tools/bin/helm
 
-.PHONY: all package setup generate check-generated validate typecheck lint test bench clean
+.PHONY: all package setup generate check-generated validate verify typecheck lint test bench clean
 
 all: setup validate generate package
 
@@ -20,9 +20,15 @@ validate: setup
 
 generate: setup
 	$(NETPOLGEN) generate
+	$(NETPOLGEN) diff --all --out docs/upgrades.md
 
 check-generated: setup
 	$(NETPOLGEN) generate --check
+	$(NETPOLGEN) diff --all --out docs/upgrades.md --check
+
+# Proves every version x chart/ci case allows exactly the spec (also part of the test suite).
+verify: setup
+	$(NETPOLGEN) verify --all
 
 typecheck: setup
 	npx --no-install tsc --noEmit -p .

@@ -117,7 +117,13 @@ export function probePairs(world: ModelWorld): [Actor, Actor][] {
 }
 
 export function verify(request: VerifyRequest): VerifyResult {
-  const { values, specs, world, policies, actual, expectation, problems } = renderCase(request);
+  return compareCase(renderCase(request), request);
+}
+
+/** Compares what the rendered policies allow with what the spec requires, pair by pair. */
+export function compareCase(rendered: RenderedCase, request: Pick<VerifyRequest, "version" | "label">): VerifyResult {
+  const { values, specs, world, policies, actual, expectation } = rendered;
+  const problems = [...rendered.problems];
   const cells: Cell[] = [];
   const exercised = new Set<string>();
   let comparisons = 0;

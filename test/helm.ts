@@ -1,11 +1,12 @@
 // Runs the project's helm with its own cache, config and data directories.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { helmBinary, runHelm, type HelmRun } from "../generator/helm.ts";
 import { PROJECT_ROOT } from "./helpers.ts";
 
-const HELM = join(PROJECT_ROOT, ".tools/bin/helm");
+export type { HelmRun };
+
 const home = mkdtempSync(join(tmpdir(), "lhnp-helm-"));
 const env = {
   ...process.env,
@@ -14,16 +15,8 @@ const env = {
   HELM_DATA_HOME: join(home, "data"),
 };
 
-export interface HelmRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 export function helm(...args: string[]): HelmRun {
-  const run = spawnSync(HELM, args, { cwd: PROJECT_ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (run.error) throw run.error;
-  return { code: run.status ?? 1, stdout: run.stdout, stderr: run.stderr };
+  return runHelm(helmBinary(PROJECT_ROOT), args, { cwd: PROJECT_ROOT, env });
 }
 
 /** `helm template` with the release name and namespace every golden file uses. */
