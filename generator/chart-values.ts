@@ -66,9 +66,25 @@ export function renderValuesYaml(model: ValuesModel): string {
     "  components:",
   ];
   for (const c of model.components) {
-    lines.push(`    # -- ${c.title} (\`${c.id}\`; Longhorn ${versionRange(c.versions)}).`, `    ${c.key}:`, "      enabled: true");
+    lines.push(
+      `    # -- ${c.title} (\`${c.id}\`; Longhorn ${versionRange(c.versions)}).`,
+      `    ${c.key}:`,
+      "      enabled: true",
+      "      # -- Extra NetworkPolicyIngressRules for these pods, rendered through `tpl`.",
+      "      extraIngress: []",
+      "      # -- Extra NetworkPolicyPorts added to every ingress rule of this policy (e.g. Istio ambient HBONE 15008).",
+      "      extraPorts: []",
+    );
   }
-  lines.push("  # -- Optional Longhorn features whose ports open only when switched on.", "  features:");
+  lines.push(
+    "  # -- The Longhorn UI.",
+    "  ui:",
+    "    # -- Extra NetworkPolicyPeers allowed to the UI's ports, besides the `type` preset",
+    "    # (a Rancher proxy, a Gateway API implementation).",
+    "    extraFrom: []",
+    "  # -- Optional Longhorn features whose ports open only when switched on.",
+    "  features:",
+  );
   for (const f of model.features) {
     lines.push(`    # -- ${f.title} (\`${f.id}\`).`, `    ${f.key}: ${f.defaultEnabled}`);
   }
@@ -129,13 +145,66 @@ const LABEL_SELECTOR = {
   },
 };
 
+const PEER = {
+  description: "A NetworkPolicyPeer.",
+  type: "object",
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    podSelector: { description: "Pods (in the policy's namespace unless namespaceSelector is given).", ...LABEL_SELECTOR },
+    namespaceSelector: { description: "Namespaces.", ...LABEL_SELECTOR },
+    ipBlock: {
+      description: "Addresses.",
+      type: "object",
+      additionalProperties: false,
+      required: ["cidr"],
+      properties: {
+        cidr: CIDR,
+        except: { description: "CIDRs inside cidr to leave out.", type: "array", items: CIDR },
+      },
+    },
+  },
+};
+
+const PORT = {
+  description: "A NetworkPolicyPort.",
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    port: {
+      description: "A port number or an IANA port name.",
+      anyOf: [
+        { type: "integer", minimum: 1, maximum: 65535 },
+        { type: "string", maxLength: 15, allOf: [{ pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, { pattern: "[a-z]" }] },
+      ],
+    },
+    endPort: { description: "Last port of a range (numeric port only).", type: "integer", minimum: 1, maximum: 65535 },
+    protocol: { description: "TCP (default), UDP or SCTP.", type: "string", enum: ["TCP", "UDP", "SCTP"] },
+  },
+};
+
+/** A NetworkPolicyIngressRule; strings may hold templates (rendered through `tpl`). */
+const INGRESS_RULE = {
+  description: "A NetworkPolicyIngressRule.",
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    from: { description: "Sources; absent or empty: any source.", type: "array", items: PEER },
+    ports: { description: "Ports; absent or empty: every port.", type: "array", items: PORT },
+  },
+};
+
 export function renderValuesSchema(model: ValuesModel): string {
   const versionPattern = "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$";
   const component = (title: string) => ({
     description: `${title}: its policy.`,
     type: "object",
     additionalProperties: false,
-    properties: { enabled: { description: "Render this component's policy.", type: "boolean" } },
+    properties: {
+      enabled: { description: "Render this component's policy.", type: "boolean" },
+      extraIngress: { description: "Extra ingress rules for these pods, rendered through tpl.", type: "array", items: INGRESS_RULE },
+      extraPorts: { description: "Ports added to every ingress rule of this policy.", type: "array", items: PORT },
+    },
   });
   const schema = {
     $schema: "http://json-schema.org/draft-07/schema#",
@@ -199,25 +268,14 @@ export function renderValuesSchema(model: ValuesModel): string {
           metricsScrapeSources: {
             description: "NetworkPolicyPeers allowed to scrape metrics ports; empty: none.",
             type: "array",
-            items: {
-              description: "A NetworkPolicyPeer.",
-              type: "object",
-              additionalProperties: false,
-              minProperties: 1,
-              properties: {
-                podSelector: { description: "Pods (in the policy's namespace unless namespaceSelector is given).", ...LABEL_SELECTOR },
-                namespaceSelector: { description: "Namespaces.", ...LABEL_SELECTOR },
-                ipBlock: {
-                  description: "Addresses.",
-                  type: "object",
-                  additionalProperties: false,
-                  required: ["cidr"],
-                  properties: {
-                    cidr: CIDR,
-                    except: { description: "CIDRs inside cidr to leave out.", type: "array", items: CIDR },
-                  },
-                },
-              },
+            items: PEER,
+          },
+          ui: {
+            description: "The Longhorn UI.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              extraFrom: { description: "Extra NetworkPolicyPeers allowed to the UI's ports, besides the type preset.", type: "array", items: PEER },
             },
           },
         },

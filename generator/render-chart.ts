@@ -18,6 +18,7 @@ const TEMPLATES_DIR = join(import.meta.dirname, "templates");
 /** A Handlebars environment of our own, so the `rule` partial is not registered globally. */
 const handlebars = Handlebars.create();
 handlebars.registerPartial("rule", readFileSync(join(TEMPLATES_DIR, "rule.yaml.hbs"), "utf8"));
+handlebars.registerPartial("extraPorts", readFileSync(join(TEMPLATES_DIR, "extra-ports.yaml.hbs"), "utf8"));
 
 function compile(name: string): Handlebars.TemplateDelegate {
   return handlebars.compile(readFileSync(join(TEMPLATES_DIR, name), "utf8"), { noEscape: true, strict: true });
@@ -95,7 +96,7 @@ function portsYaml(ports: readonly Port[]): string {
 
 const CIDR_LISTS = { nodes: "nodeCIDRs", "kube-apiserver": "kubeAPIServerSourceCIDRs" } as const;
 
-function ruleContext(rule: RulePlan): object {
+function ruleContext(rule: RulePlan, valueKey: string): object {
   const pods = rule.peers.flatMap((p) => (p.kind === "pods" ? [{ podSelector: plainSelector(p.selector) }] : []));
   const cidrLists = cidrListsOf(rule);
   return {
@@ -106,6 +107,7 @@ function ruleContext(rule: RulePlan): object {
     cidrLists,
     pods: pods.length ? yamlBlock(pods, 8) : undefined,
     ports: portsYaml(rule.ports),
+    valueKey,
   };
 }
 
@@ -119,10 +121,14 @@ function ruleCondition(rule: RulePlan): string | undefined {
   return conditions.length === 1 ? conditions[0] : `(and ${conditions.join(" ")})`;
 }
 
-/** When every rule is conditional: the conditions, so an empty list renders as `ingress: []`, not null. */
-function emptyUnless(rules: readonly RulePlan[]): string | undefined {
+/**
+ * When every rule is conditional (extraIngress always is): the conditions, so that an empty list
+ * renders as `ingress: []`, not null.
+ */
+function emptyUnless(rules: readonly RulePlan[], valueKey: string): string | undefined {
   const conditions = rules.map(ruleCondition);
-  return conditions.every((c) => c !== undefined) && conditions.length > 0 ? conditions.join(" ") : undefined;
+  if (!conditions.every((c) => c !== undefined)) return undefined;
+  return [...conditions, `.Values.networkPolicies.components.${valueKey}.extraIngress`].join(" ");
 }
 
 function describePorts(ports: readonly Port[]): string {
@@ -262,7 +268,7 @@ function renderPolicy(template: Handlebars.TemplateDelegate, spec: ResolvedSpec,
     component: policy.component,
     valueKey: policy.valueKey,
     podSelector: yamlBlock(plainSelector(policy.podSelector), 4),
-    rules: policy.ingress.map(ruleContext),
-    emptyUnless: emptyUnless(policy.ingress),
+    rules: policy.ingress.map((rule) => ruleContext(rule, policy.valueKey)),
+    emptyUnless: emptyUnless(policy.ingress, policy.valueKey),
   });
 }

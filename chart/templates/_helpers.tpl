@@ -105,4 +105,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
       app.kubernetes.io/instance: ingress-nginx
       app.kubernetes.io/name: ingress-nginx
 {{- end }}
+{{- with .Values.networkPolicies.ui.extraFrom }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
