@@ -16,6 +16,7 @@
 import { BlockList, isIP } from "node:net";
 import type {
   INetworkPolicy,
+  INetworkPolicyIngressRule,
   INetworkPolicyPeer,
   INetworkPolicyPort,
 } from "kubernetes-models/networking.k8s.io/v1";
@@ -170,6 +171,17 @@ export class Evaluator {
     return contains(this.reach(from, to, protocol).ports, port);
   }
 
+  /** The ports these ingress rules, written in a policy of `namespace`, admit from `from` to `to`. */
+  ingressRulesAdmit(rules: readonly INetworkPolicyIngressRule[], namespace: string, from: Endpoint, to: Endpoint, protocol: Protocol): PortSet {
+    const admitted = rules.filter((rule) => this.ruleMatches(rule.from, namespace, from)).map((rule) => this.rulePorts(rule.ports, to, protocol));
+    return union(NO_PORTS, ...admitted);
+  }
+
+  /** The ports of these NetworkPolicyPorts on the destination (named ports resolve on it). */
+  portsOf(ports: readonly INetworkPolicyPort[], to: Endpoint, protocol: Protocol): PortSet {
+    return ports.length === 0 ? NO_PORTS : this.rulePorts([...ports], to, protocol);
+  }
+
   /** The rules (`namespace/name ingress[i]`) that admit this exact connection. */
   explain(from: Endpoint, to: Endpoint, port: number, protocol: Protocol): string[] {
     const out: string[] = [];
@@ -180,7 +192,7 @@ export class Evaluator {
       if (subject.kind !== "pod") continue;
       for (const policy of this.isolating(direction, subject.pod)) {
         this.rules(policy, direction).forEach((rule, i) => {
-          if (this.ruleMatches(rule.peers, policy, peer) && contains(this.rulePorts(rule.ports, to, protocol), port)) {
+          if (this.ruleMatches(rule.peers, policy.namespace, peer) && contains(this.rulePorts(rule.ports, to, protocol), port)) {
             out.push(`${policy.id} ${direction.toLowerCase()}[${i}]`);
           }
         });
@@ -207,7 +219,7 @@ export class Evaluator {
     const allowed: PortSet[] = [];
     for (const policy of policies) {
       for (const rule of this.rules(policy, direction)) {
-        if (this.ruleMatches(rule.peers, policy, peer)) allowed.push(this.rulePorts(rule.ports, destination, protocol));
+        if (this.ruleMatches(rule.peers, policy.namespace, peer)) allowed.push(this.rulePorts(rule.ports, destination, protocol));
       }
     }
     return { state: "isolated", policies: policies.map((p) => p.id), ports: union(NO_PORTS, ...allowed) };
@@ -220,9 +232,9 @@ export class Evaluator {
   }
 
   /** An absent or empty peer list admits every endpoint. */
-  private ruleMatches(peers: INetworkPolicyPeer[] | undefined, policy: Policy, endpoint: Endpoint): boolean {
+  private ruleMatches(peers: INetworkPolicyPeer[] | undefined, namespace: string, endpoint: Endpoint): boolean {
     if (!peers || peers.length === 0) return true;
-    return peers.some((peer) => this.peerMatches(peer, policy.namespace, endpoint));
+    return peers.some((peer) => this.peerMatches(peer, namespace, endpoint));
   }
 
   /** Whether one NetworkPolicyPeer, written in a policy of `namespace`, covers the endpoint. */

@@ -9,9 +9,12 @@
 // - from a component: the pods serving that component;
 // - from nodes / kube-apiserver: addresses in nodeCIDRs / kubeAPIServerSourceCIDRs, or any
 //   source while the list is empty (the chart then opens the port, as values.yaml says);
-// - from the ingress controller: the controller pods of the networkPolicies.type preset;
+// - from the ingress controller: the controller pods of the networkPolicies.type preset, and
+//   what networkPolicies.ui.extraFrom selects;
 // - from metrics scrapers: what metricsScrapeSources selects (nothing while empty);
 // - flows of a feature only while networkPolicies.features.<feature> is on;
+// - components.<c>.extraPorts widen every flow towards <c>; components.<c>.extraIngress adds the
+//   operator's own rules (evaluated with NetworkPolicy semantics);
 // - never kubelet probes (enforceable: false) or rows the docs list but no code uses (documentedOnly).
 // The chart renders no egress policy, so egress is expected open.
 import { cidrContains, type Evaluator, type Protocol } from "./evaluator.ts";
@@ -47,7 +50,7 @@ export class Expectation {
     if (!isEnforceable(flow) || flow.documentedOnly || !flow.ports) return false;
     if (flow.feature && !this.values.featureEnabled(flow.feature)) return false;
     const peer = spec.peers.get(flow.from);
-    if (peer?.kind === "ingress-controller") return this.values.type !== "none";
+    if (peer?.kind === "ingress-controller") return this.values.type !== "none" || this.values.uiExtraFrom.length > 0;
     if (peer?.kind === "metrics-scraper") return this.values.metricsScrapeSources.length > 0;
     return true;
   }
@@ -59,15 +62,28 @@ export class Expectation {
     for (const spec of this.specs) {
       for (const flow of spec.flows) {
         if (!destination.versionRoles.includes(`${spec.version}/${flow.to}`) || !this.active(spec, flow) || !this.sourceMatches(spec, flow.from, source)) continue;
-        const ports = portSet(flow.ports!.filter((p) => p.protocol === protocol).map((p) => [p.port, p.endPort ?? p.port] as const));
+        const own = portSet(flow.ports!.filter((p) => p.protocol === protocol).map((p) => [p.port, p.endPort ?? p.port] as const));
+        // extraPorts widen every rule of the destination component's policy, for the same sources.
+        const extra = this.policed(`${spec.version}/${flow.to}`)
+          ? this.peers.portsOf(this.values.extraPorts(flow.to), destination.endpoint, protocol)
+          : NO_PORTS;
+        const ports = union(own, extra);
         if (ports.length > 0) flows.push({ id: flow.id, version: spec.version, ports });
       }
+    }
+    // extraIngress: the operator's own rules, for each policed role of the destination.
+    const roles = [...new Set(destination.versionRoles.filter((r) => this.policed(r)).map((r) => r.split("/")[1]!))];
+    for (const role of roles) {
+      const ports = this.peers.ingressRulesAdmit(this.values.extraIngress(role), this.values.namespace, source.endpoint, destination.endpoint, protocol);
+      if (ports.length > 0) flows.push({ id: `extraIngress of ${role}`, version: "values", ports });
     }
     return { ports: union(NO_PORTS, ...flows.map((f) => f.ports)), isolated, flows };
   }
 
   sourceMatches(spec: ResolvedSpec, from: string, source: Actor): boolean {
-    if (spec.components.has(from)) return source.roles.includes(from);
+    // A client of version v's flow serves that role in v (a pod of component C is a C to both
+    // versions; roles hosted in it belong to its own version only).
+    if (spec.components.has(from)) return source.versionRoles.includes(`${spec.version}/${from}`);
     const ip = source.endpoint.kind === "pod" ? source.endpoint.pod.ip : source.endpoint.ip;
     const inAny = (cidrs: string[]) => cidrs.length === 0 || cidrs.some((c) => cidrContains(c, ip));
     switch (spec.peers.get(from)?.kind) {
@@ -76,7 +92,10 @@ export class Expectation {
       case "kube-apiserver":
         return inAny(this.values.kubeAPIServerSourceCIDRs);
       case "ingress-controller":
-        return source.ingressControllerOf?.includes(this.values.type) ?? false;
+        return (
+          (source.ingressControllerOf?.includes(this.values.type) ?? false) ||
+          this.values.uiExtraFrom.some((peer) => this.peers.peerMatches(peer, this.values.namespace, source.endpoint))
+        );
       case "metrics-scraper":
         return this.values.metricsScrapeSources.some((peer) => this.peers.peerMatches(peer, this.values.namespace, source.endpoint));
       default:

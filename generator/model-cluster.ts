@@ -2,7 +2,7 @@
 // version, with the labels the spec says real pods carry, and the outsiders a least-privilege
 // policy must keep out (a look-alike pod in another namespace, an unlabelled pod in the Longhorn
 // namespace, a node, the API server, ingress controllers, metrics scrapers, DNS, an external host).
-import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1";
+import type { INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
 import { nthAddress, parseCIDR } from "./cidr.ts";
 import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelNamespace, type ModelPod } from "./evaluator.ts";
 import type { Labels, SelectorLike } from "./labels.ts";
@@ -19,6 +19,12 @@ export interface VerifyValues {
   kubeAPIServerSourceCIDRs: string[];
   nodeCIDRs: string[];
   metricsScrapeSources: INetworkPolicyPeer[];
+  /** networkPolicies.ui.extraFrom. */
+  uiExtraFrom: INetworkPolicyPeer[];
+  /** networkPolicies.components.<component>.extraIngress. */
+  extraIngress: (component: string) => INetworkPolicyIngressRule[];
+  /** networkPolicies.components.<component>.extraPorts. */
+  extraPorts: (component: string) => INetworkPolicyPort[];
 }
 
 /** One endpoint of the model, with what it stands for. */
@@ -129,17 +135,24 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
     else addPod({ name: controller.name, roles: [], versionRoles: [], ingressControllerOf: [controller.type] }, controller.namespace, controller.labels);
   }
   addPod({ name: "prometheus", roles: [], versionRoles: [] }, "monitoring", { "app.kubernetes.io/name": "prometheus" });
-  values.metricsScrapeSources.forEach((peer, i) => {
+  // One member of each peer the values name, so that what they admit is probed.
+  const addPeerSample = (peer: INetworkPolicyPeer, name: string) => {
     if (peer.ipBlock) {
       const cidr = parseCIDR(peer.ipBlock.cidr);
-      if (typeof cidr !== "string") actors.push({ name: `metrics scraper ${i + 1} (ipBlock)`, roles: [], versionRoles: [], endpoint: addressEndpoint(`metrics scraper ${i + 1}`, nthAddress(cidr, 1)) });
+      if (typeof cidr !== "string") actors.push({ name, roles: [], versionRoles: [], endpoint: addressEndpoint(name, nthAddress(cidr, 1)) });
       return;
     }
     const nsLabels = peer.namespaceSelector ? sampleLabels(peer.namespaceSelector) : {};
-    const namespace = peer.namespaceSelector ? (nsLabels["kubernetes.io/metadata.name"] ?? `scrapers-${i + 1}`) : ns;
+    const namespace = peer.namespaceSelector ? (nsLabels["kubernetes.io/metadata.name"] ?? name.replace(/[^a-z0-9]+/g, "-")) : ns;
     addNamespace(namespace, nsLabels);
-    addPod({ name: `metrics scraper ${i + 1}`, roles: [], versionRoles: [] }, namespace, peer.podSelector ? sampleLabels(peer.podSelector) : {});
-  });
+    addPod({ name, roles: [], versionRoles: [] }, namespace, peer.podSelector ? sampleLabels(peer.podSelector) : {});
+  };
+  values.metricsScrapeSources.forEach((peer, i) => addPeerSample(peer, `metrics scraper ${i + 1}`));
+  values.uiExtraFrom.forEach((peer, i) => addPeerSample(peer, `ui extraFrom ${i + 1}`));
+  const componentIds = [...new Set(specs.flatMap((spec) => [...spec.components.keys()]))].sort();
+  for (const id of componentIds) {
+    values.extraIngress(id).forEach((rule, i) => (rule.from ?? []).forEach((peer, j) => addPeerSample(peer, `${id} extraIngress ${i + 1}.${j + 1}`)));
+  }
 
   // Addresses: two nodes (the Longhorn pods run on the first; probes come from the second, since
   // traffic from a pod's own node is always allowed), the API server and an external host.

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
-import type { INetworkPolicy, INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1";
+import type { INetworkPolicy, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { Evaluator, PROTOCOLS, endpointName, type Protocol } from "./evaluator.ts";
 import { Expectation } from "./expectation.ts";
@@ -203,6 +203,9 @@ function readValues(request: VerifyRequest, overrides: Record<string, string>): 
     kubeAPIServerSourceCIDRs: strings("networkPolicies", "kubeAPIServerSourceCIDRs"),
     nodeCIDRs: strings("networkPolicies", "nodeCIDRs"),
     metricsScrapeSources: (at("networkPolicies", "metricsScrapeSources") as INetworkPolicyPeer[] | undefined) ?? [],
+    uiExtraFrom: (at("networkPolicies", "ui", "extraFrom") as INetworkPolicyPeer[] | undefined) ?? [],
+    extraIngress: (component) => (at("networkPolicies", "components", camelCase(component), "extraIngress") as INetworkPolicyIngressRule[] | undefined) ?? [],
+    extraPorts: (component) => (at("networkPolicies", "components", camelCase(component), "extraPorts") as INetworkPolicyPort[] | undefined) ?? [],
   };
 }
 

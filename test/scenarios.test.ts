@@ -1,0 +1,106 @@
+// Upstream's NetworkPolicy breakages as scenarios: each values file passes verify (nothing the spec
+// needs is blocked, nothing else is open), and the connection the issue was about is allowed while
+// its look-alikes are not.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { addressEndpoint, type Endpoint, type Protocol } from "../generator/evaluator.ts";
+import { loadSpecs } from "../generator/generate.ts";
+import { helmBinary } from "../generator/helm.ts";
+import { compareCase, renderCase, type RenderedCase } from "../generator/verify.ts";
+import { PROJECT_ROOT, SPEC_VERSIONS } from "./helpers.ts";
+import { readText } from "../generator/cli.ts";
+
+const DIR = join(PROJECT_ROOT, "test/fixtures/scenarios");
+const specs = new Map(loadSpecs(SPEC_VERSIONS.map((v) => `spec/longhorn/${v}.yaml`), (f) => readText(join(PROJECT_ROOT, f))).map((s) => [s.version, s]));
+
+/** Renders a scenario for the Longhorn version its header names, and checks verify passes. */
+function scenario(file: string): RenderedCase & { endpoint: (name: string) => Endpoint } {
+  const path = join(DIR, file);
+  const version = /\(Longhorn (\d+\.\d+)/.exec(readFileSync(path, "utf8"))?.[1];
+  assert.ok(version, `${file} names its Longhorn version in the header`);
+  const request = { helm: helmBinary(PROJECT_ROOT), chart: join(PROJECT_ROOT, "chart"), release: "lhnp", namespace: "longhorn-system", specs, version, valueFiles: [path], label: file };
+  const rendered = renderCase(request);
+  const result = compareCase(rendered, request);
+  assert.ok(result.ok, `${file}: verify failed\n${result.problems.join("\n")}\n${JSON.stringify(result.cells, null, 2)}`);
+  const endpoint = (name: string) => {
+    const actor = rendered.world.actors.find((a) => a.name === name);
+    assert.ok(actor, `no endpoint "${name}" in the model: ${rendered.world.actors.map((a) => a.name).join(", ")}`);
+    return actor!.endpoint;
+  };
+  return { ...rendered, endpoint };
+}
+
+function allowed(c: RenderedCase, from: Endpoint, to: Endpoint, port: number, protocol: Protocol = "TCP"): boolean {
+  return c.actual.allows(from, to, port, protocol);
+}
+
+test("longhorn#13802: host iSCSI 3260 from node and link-local addresses; recovery backend over Istio HBONE 15008", () => {
+  const c = scenario("longhorn-13802-cilium-iscsi-istio-ambient.yaml");
+  const im = c.endpoint("instance-manager");
+  assert.ok(allowed(c, c.endpoint("node storage-2"), im, 3260));
+  assert.ok(allowed(c, addressEndpoint("Cilium link-local source", "169.254.12.7"), im, 3260));
+  assert.not.ok(allowed(c, c.endpoint("external host"), im, 3260));
+  assert.not.ok(allowed(c, c.endpoint("node storage-2"), im, 8500), "nodes get 3260, not the manager's ports");
+  const manager = c.endpoint("longhorn-manager");
+  assert.ok(allowed(c, c.endpoint("share-manager"), manager, 15008));
+  assert.ok(allowed(c, c.endpoint("share-manager"), manager, 9503));
+  assert.not.ok(allowed(c, c.endpoint("longhorn-ui"), manager, 15008), "15008 only for the recovery backend's clients");
+  assert.not.ok(allowed(c, c.endpoint("external host"), manager, 15008));
+});
+
+test("longhorn#13740, #12505: Prometheus in another namespace scrapes the manager and CSI sidecar metrics", () => {
+  const c = scenario("longhorn-13740-prometheus-other-namespace.yaml");
+  const scraper = c.endpoint("metrics scraper 1");
+  assert.ok(allowed(c, scraper, c.endpoint("longhorn-manager"), 9500));
+  assert.ok(allowed(c, scraper, c.endpoint("csi-sidecars"), 8000));
+  assert.not.ok(allowed(c, scraper, c.endpoint("longhorn-manager"), 9501));
+  assert.not.ok(allowed(c, scraper, c.endpoint("instance-manager"), 8500));
+  assert.not.ok(allowed(c, c.endpoint("prometheus"), c.endpoint("longhorn-manager"), 9500), "a Prometheus in another namespace is not admitted");
+});
+
+test("longhorn#13653: the UI behind rke2-traefik (and rke2-ingress-nginx), on the UI port only", () => {
+  const c = scenario("longhorn-13653-rke2-traefik.yaml");
+  const ui = c.endpoint("longhorn-ui");
+  assert.ok(allowed(c, c.endpoint("rke2-traefik"), ui, 8000));
+  assert.ok(allowed(c, c.endpoint("rke2-ingress-nginx-controller"), ui, 8000));
+  assert.not.ok(allowed(c, c.endpoint("rke2-traefik"), ui, 8001));
+  assert.not.ok(allowed(c, c.endpoint("traefik"), ui, 8000), "K3s Traefik is not RKE2's");
+  assert.not.ok(allowed(c, c.endpoint("ingress-nginx-controller"), ui, 8000));
+});
+
+test("longhorn#6317: 1.4 → 1.5 keeps 9443/9600 and opens 9501-9503 while both run", () => {
+  const c = scenario("longhorn-6317-upgrade-1.4-to-1.5.yaml");
+  assert.equal(c.values.versions, ["1.5", "1.4"]);
+  const api = c.endpoint("kube-apiserver");
+  const manager = c.endpoint("longhorn-manager");
+  assert.ok(allowed(c, api, manager, 9501));
+  assert.ok(allowed(c, api, manager, 9502));
+  assert.ok(allowed(c, api, c.endpoint("admission-webhook"), 9443));
+  assert.ok(allowed(c, api, c.endpoint("conversion-webhook"), 9443));
+  assert.ok(allowed(c, c.endpoint("share-manager"), manager, 9503));
+  assert.ok(allowed(c, c.endpoint("share-manager"), c.endpoint("recovery-backend"), 9600));
+  assert.not.ok(allowed(c, c.endpoint("external host"), manager, 9502), "webhooks only from the API server CIDR");
+});
+
+test("longhorn#9223: 1.6 → 1.7 keeps the CSI plugin's access to the manager API", () => {
+  const c = scenario("longhorn-9223-upgrade-1.6-to-1.7.yaml");
+  assert.equal(c.values.versions, ["1.7", "1.6"]);
+  // The manager pods of the two versions differ (1.7 adds the role labels at run time).
+  for (const manager of ["longhorn-manager@1.7", "longhorn-manager@1.7 (2nd pod)", "longhorn-manager@1.6"]) {
+    assert.ok(allowed(c, c.endpoint("longhorn-csi-plugin"), c.endpoint(manager), 9500), manager);
+  }
+  assert.not.ok(allowed(c, c.endpoint("longhorn-csi-plugin"), c.endpoint("instance-manager"), 8500));
+});
+
+test("harvester#4182: an extra client of the manager on 9500, through extraIngress", () => {
+  const c = scenario("harvester-4182-extra-manager-client.yaml");
+  const harvester = c.endpoint("longhorn-manager extraIngress 1.1");
+  assert.ok(allowed(c, harvester, c.endpoint("longhorn-manager"), 9500));
+  assert.not.ok(allowed(c, harvester, c.endpoint("longhorn-manager"), 9501));
+  assert.not.ok(allowed(c, harvester, c.endpoint("instance-manager"), 8500));
+  assert.not.ok(allowed(c, c.endpoint("look-alike in default (manager labels)"), c.endpoint("longhorn-manager"), 9500));
+});
+
+test.run();
