@@ -74,6 +74,8 @@ export function renderValuesYaml(model: ValuesModel): string {
       "      extraIngress: []",
       "      # -- Extra NetworkPolicyPorts added to every ingress rule of this policy (e.g. Istio ambient HBONE 15008).",
       "      extraPorts: []",
+      "      # -- Extra NetworkPolicyEgressRules for these pods (with egress.enabled), rendered through `tpl`.",
+      "      extraEgress: []",
     );
   }
   lines.push(
@@ -98,6 +100,44 @@ export function renderValuesYaml(model: ValuesModel): string {
     "  # -- NetworkPolicyPeers allowed to scrape the metrics ports (manager 9500; CSI sidecars 8000 from 1.8).",
     "  # Empty: no scraper is admitted. Example: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]",
     "  metricsScrapeSources: []",
+    "  # -- Egress control: each component may then send exactly its spec flows.",
+    "  egress:",
+    "    # -- Render egress rules (policyTypes gains Egress). Off by default: upstream never restricted egress.",
+    "    enabled: false",
+    "    # -- Cluster DNS (UDP and TCP 53).",
+    "    dns:",
+    "      # -- Namespaces of the DNS pods.",
+    "      namespaceSelector:",
+    "        matchLabels:",
+    "          kubernetes.io/metadata.name: kube-system",
+    "      # -- The DNS pods (CoreDNS and kube-dns both carry k8s-app: kube-dns).",
+    "      podSelector:",
+    "        matchLabels:",
+    "          k8s-app: kube-dns",
+    '      # -- NodeLocal DNSCache address, e.g. 169.254.20.10 ("" for none).',
+    '      nodeLocalAddress: ""',
+    "    # -- The Kubernetes API server, as pods reach it after the Service is resolved (endpoint addresses and ports).",
+    "    kubeAPIServer:",
+    "      # -- API server endpoint CIDRs. Empty: the ports below are open to any destination (see README).",
+    "      cidrs: []",
+    "      # -- API server ports (TCP).",
+    "      ports: [443, 6443]",
+    "    # -- Backup targets (S3, NFS, CIFS, Azure) of the manager and instance managers.",
+    "    backupstore:",
+    "      # -- true: any destination (on `ports`, or every port when empty).",
+    "      open: false",
+    "      # -- Backup target CIDRs. Empty and not open: backups are blocked (NOTES.txt warns).",
+    "      cidrs: []",
+    "      # -- Ports (TCP); empty: every port. E.g. [443] for S3, [2049] for NFS.",
+    "      ports: []",
+    "    # -- Download servers of backing images (the backing image data source fetches URLs).",
+    "    backingImageDownload:",
+    "      # -- true: any destination (on `ports`, or every port when empty).",
+    "      open: false",
+    "      # -- Download server CIDRs. Empty and not open: downloads are blocked.",
+    "      cidrs: []",
+    "      # -- Ports (TCP); empty: every port.",
+    "      ports: []",
     "",
     "# -- Override the chart name used in object names.",
     'nameOverride: ""',
@@ -194,6 +234,31 @@ const INGRESS_RULE = {
   },
 };
 
+/** A NetworkPolicyEgressRule; strings may hold templates (rendered through `tpl`). */
+const EGRESS_RULE = {
+  description: "A NetworkPolicyEgressRule.",
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    to: { description: "Destinations; absent or empty: any destination.", type: "array", items: PEER },
+    ports: { description: "Ports; absent or empty: every port.", type: "array", items: PORT },
+  },
+};
+
+const TCP_PORTS = { description: "TCP port numbers.", type: "array", items: { type: "integer", minimum: 1, maximum: 65535 } };
+
+/** Values of an external destination: CIDRs and ports, or open. */
+const EXTERNAL_DESTINATION = (what: string) => ({
+  description: `${what}: CIDRs and ports, or open.`,
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    open: { description: "Any destination (on ports, or every port when ports is empty).", type: "boolean" },
+    cidrs: { description: "Destination CIDRs.", type: "array", items: CIDR },
+    ports: TCP_PORTS,
+  },
+});
+
 export function renderValuesSchema(model: ValuesModel): string {
   const versionPattern = "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$";
   const component = (title: string) => ({
@@ -204,6 +269,7 @@ export function renderValuesSchema(model: ValuesModel): string {
       enabled: { description: "Render this component's policy.", type: "boolean" },
       extraIngress: { description: "Extra ingress rules for these pods, rendered through tpl.", type: "array", items: INGRESS_RULE },
       extraPorts: { description: "Ports added to every ingress rule of this policy.", type: "array", items: PORT },
+      extraEgress: { description: "Extra egress rules for these pods (with egress.enabled), rendered through tpl.", type: "array", items: EGRESS_RULE },
     },
   });
   const schema = {
@@ -269,6 +335,36 @@ export function renderValuesSchema(model: ValuesModel): string {
             description: "NetworkPolicyPeers allowed to scrape metrics ports; empty: none.",
             type: "array",
             items: PEER,
+          },
+          egress: {
+            description: "Egress control.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              enabled: { description: "Render egress rules.", type: "boolean" },
+              dns: {
+                description: "Cluster DNS.",
+                type: "object",
+                additionalProperties: false,
+                properties: {
+                  namespaceSelector: { description: "Namespaces of the DNS pods.", ...LABEL_SELECTOR },
+                  podSelector: { description: "The DNS pods.", ...LABEL_SELECTOR },
+                  nodeLocalAddress: {
+                    description: "NodeLocal DNSCache address; empty for none.",
+                    type: "string",
+                    anyOf: [{ maxLength: 0 }, { format: "ipv4" }, { format: "ipv6" }],
+                  },
+                },
+              },
+              kubeAPIServer: {
+                description: "The API server's endpoints.",
+                type: "object",
+                additionalProperties: false,
+                properties: { cidrs: { description: "Endpoint CIDRs; empty: the ports open to any destination.", type: "array", items: CIDR }, ports: TCP_PORTS },
+              },
+              backupstore: EXTERNAL_DESTINATION("Backup targets"),
+              backingImageDownload: EXTERNAL_DESTINATION("Backing image download servers"),
+            },
           },
           ui: {
             description: "The Longhorn UI.",

@@ -16,6 +16,7 @@
 import { BlockList, isIP } from "node:net";
 import type {
   INetworkPolicy,
+  INetworkPolicyEgressRule,
   INetworkPolicyIngressRule,
   INetworkPolicyPeer,
   INetworkPolicyPort,
@@ -174,6 +175,13 @@ export class Evaluator {
   /** The ports these ingress rules, written in a policy of `namespace`, admit from `from` to `to`. */
   ingressRulesAdmit(rules: readonly INetworkPolicyIngressRule[], namespace: string, from: Endpoint, to: Endpoint, protocol: Protocol): PortSet {
     const admitted = rules.filter((rule) => this.ruleMatches(rule.from, namespace, from)).map((rule) => this.rulePorts(rule.ports, to, protocol));
+    return union(NO_PORTS, ...admitted);
+  }
+
+  /** The ports these egress rules, written in a policy of `namespace`, let `from` open on `to`. */
+  egressRulesAdmit(rules: readonly INetworkPolicyEgressRule[], namespace: string, from: Endpoint, to: Endpoint, protocol: Protocol): PortSet {
+    void from;
+    const admitted = rules.filter((rule) => this.ruleMatches(rule.to, namespace, to)).map((rule) => this.rulePorts(rule.ports, to, protocol));
     return union(NO_PORTS, ...admitted);
   }
 

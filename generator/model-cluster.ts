@@ -2,7 +2,7 @@
 // version, with the labels the spec says real pods carry, and the outsiders a least-privilege
 // policy must keep out (a look-alike pod in another namespace, an unlabelled pod in the Longhorn
 // namespace, a node, the API server, ingress controllers, metrics scrapers, DNS, an external host).
-import type { INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
+import type { INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
 import { nthAddress, parseCIDR } from "./cidr.ts";
 import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelNamespace, type ModelPod } from "./evaluator.ts";
 import type { Labels, SelectorLike } from "./labels.ts";
@@ -25,6 +25,24 @@ export interface VerifyValues {
   extraIngress: (component: string) => INetworkPolicyIngressRule[];
   /** networkPolicies.components.<component>.extraPorts. */
   extraPorts: (component: string) => INetworkPolicyPort[];
+  /** networkPolicies.components.<component>.extraEgress. */
+  extraEgress: (component: string) => INetworkPolicyEgressRule[];
+  egress: EgressValues;
+}
+
+/** Where an external destination may be reached: anywhere, or CIDRs; on ports, or every port when none. */
+export interface ExternalEgress {
+  open: boolean;
+  cidrs: string[];
+  ports: number[];
+}
+
+export interface EgressValues {
+  enabled: boolean;
+  dns: { namespaceSelector: SelectorLike; podSelector: SelectorLike; nodeLocalAddress: string };
+  kubeAPIServer: { cidrs: string[]; ports: number[] };
+  /** By values key (backupstore, backingImageDownload). */
+  external: (valueKey: string) => ExternalEgress;
 }
 
 /** One endpoint of the model, with what it stands for. */
@@ -170,6 +188,18 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
   actors.push({ name: `node ${OTHER_NODE}`, roles: [], versionRoles: [], endpoint: addressEndpoint(`node ${OTHER_NODE}`, nodes[1]!.ip) });
   actors.push({ name: "kube-apiserver", roles: [], versionRoles: [], endpoint: addressEndpoint("kube-apiserver", apiServerIP) });
   actors.push({ name: "external host", roles: [], versionRoles: [], endpoint: addressEndpoint("external host", "203.0.113.50") });
+  // Egress destinations outside the pod network, placed in the CIDRs the values give.
+  const egressTarget = (name: string, cidrs: readonly string[], fallback: string) => {
+    const cidr = firstCIDR(cidrs);
+    const ip = cidr ? nthAddress(cidr, cidr.bits >= (cidr.family === 4 ? 31 : 127) ? 0 : 1) : fallback;
+    if (!actors.some((a) => a.endpoint.kind === "address" && a.endpoint.ip === ip)) {
+      actors.push({ name, roles: [], versionRoles: [], endpoint: addressEndpoint(name, ip) });
+    }
+  };
+  egressTarget("kube-apiserver endpoint", values.egress.kubeAPIServer.cidrs, apiServerIP);
+  egressTarget("backupstore", values.egress.external("backupstore").cidrs, "198.51.100.20");
+  egressTarget("backing image download server", values.egress.external("backingImageDownload").cidrs, "198.51.100.30");
+  if (values.egress.dns.nodeLocalAddress) egressTarget("NodeLocal DNSCache", [], values.egress.dns.nodeLocalAddress);
 
   return { cluster: { namespaces: [...namespaces.values()], nodes, pods }, actors };
 }

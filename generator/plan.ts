@@ -25,6 +25,24 @@ export interface RulePlan {
   flows: string[];
 }
 
+/** Where an egress rule goes. Pod destinations are fixed; the others come from chart values. */
+export type DestinationPlan =
+  | { kind: "pods"; component: string; selector: LabelSelector }
+  /** networkPolicies.egress.dns: the cluster DNS pods, plus a NodeLocal DNSCache address. */
+  | { kind: "dns" }
+  /** networkPolicies.egress.kubeAPIServer: CIDRs and ports (a ports-only rule without CIDRs). */
+  | { kind: "kube-apiserver" }
+  /** networkPolicies.egress.<valueKey>: CIDRs and ports, or open. */
+  | { kind: "external"; peer: string; valueKey: string };
+
+export interface EgressRulePlan {
+  destinations: DestinationPlan[];
+  /** Fixed ports; absent for destinations whose ports come from values (API server, external). */
+  ports?: Port[];
+  feature?: string;
+  flows: string[];
+}
+
 export interface PolicyPlan {
   component: string;
   title: string;
@@ -32,6 +50,8 @@ export interface PolicyPlan {
   valueKey: string;
   podSelector: LabelSelector;
   ingress: RulePlan[];
+  /** Rendered only with networkPolicies.egress.enabled. */
+  egress: EgressRulePlan[];
 }
 
 export interface VersionPlan {
@@ -60,6 +80,7 @@ export function planVersion(spec: ResolvedSpec): VersionPlan {
       valueKey: camelCase(component.id),
       podSelector: component.selector,
       ingress: mergeRules(spec, flows),
+      egress: egressRules(spec, spec.flows.filter((f) => f.from === component.id && isEnforceable(f) && !f.documentedOnly)),
     });
   }
   return { version: spec.version, policies, unselectable };
@@ -137,4 +158,76 @@ export function normalisePorts(ports: readonly Port[]): Port[] {
     out.push(p);
   }
   return out;
+}
+
+/** values key under networkPolicies.egress for each external peer of the spec. */
+export const EXTERNAL_EGRESS_KEYS: Readonly<Record<string, string>> = {
+  backupstore: "backupstore",
+  "backing-image-download-server": "backingImageDownload",
+};
+
+function destinationOf(spec: ResolvedSpec, flow: Flow): DestinationPlan | undefined {
+  const endpoint = endpointOf(spec, flow.to);
+  if (!endpoint) return undefined;
+  if (endpoint.kind === "component") {
+    return endpoint.entry.selector ? { kind: "pods", component: endpoint.id, selector: endpoint.entry.selector } : undefined;
+  }
+  switch (endpoint.entry.kind) {
+    case "dns":
+      return { kind: "dns" };
+    case "kube-apiserver":
+      return { kind: "kube-apiserver" };
+    case "external":
+      return { kind: "external", peer: endpoint.id, valueKey: EXTERNAL_EGRESS_KEYS[endpoint.id] ?? camelCase(endpoint.id) };
+    default:
+      // Nodes, the kubelet, ingress controllers and scrapers are never destinations of Longhorn pods.
+      return undefined;
+  }
+}
+
+function targetKey(destination: DestinationPlan): string {
+  if (destination.kind === "pods") return `pods:${destination.component}`;
+  return destination.kind === "external" ? `external:${destination.peer}` : destination.kind;
+}
+
+const DESTINATION_ORDER: DestinationPlan["kind"][] = ["pods", "dns", "kube-apiserver", "external"];
+
+/**
+ * Egress of one component. Pod destinations with the same ports share a rule; DNS, the API server
+ * and each external destination keep rules of their own, since values shape them; features gate
+ * their own rules.
+ */
+function egressRules(spec: ResolvedSpec, flows: Resolved<Flow>[]): EgressRulePlan[] {
+  const targets = new Map<string, { destination: DestinationPlan; ports?: Port[]; feature?: string; flows: string[] }>();
+  for (const flow of flows) {
+    const destination = destinationOf(spec, flow);
+    if (!destination) continue;
+    const fixedPorts = destination.kind === "pods" || destination.kind === "dns";
+    if (fixedPorts && !flow.ports) continue;
+    const key = `${flow.feature ?? ""}|${targetKey(destination)}`;
+    const entry = targets.get(key) ?? { destination, ...(flow.feature ? { feature: flow.feature } : {}), flows: [] };
+    if (fixedPorts) entry.ports = normalisePorts([...(entry.ports ?? []), ...flow.ports!]);
+    entry.flows.push(flow.id);
+    targets.set(key, entry);
+  }
+  const rules = new Map<string, EgressRulePlan>();
+  for (const entry of targets.values()) {
+    const shared = entry.destination.kind === "pods" ? `pods|${JSON.stringify(entry.ports)}` : targetKey(entry.destination);
+    const key = `${entry.feature ?? ""}|${shared}`;
+    const rule = rules.get(key) ?? { destinations: [], ...(entry.ports ? { ports: entry.ports } : {}), ...(entry.feature ? { feature: entry.feature } : {}), flows: [] };
+    rule.destinations.push(entry.destination);
+    rule.flows.push(...entry.flows);
+    rules.set(key, rule);
+  }
+  for (const rule of rules.values()) {
+    rule.destinations.sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
+    rule.flows.sort();
+  }
+  return [...rules.values()].sort(
+    (a, b) =>
+      (a.feature ?? "").localeCompare(b.feature ?? "") ||
+      DESTINATION_ORDER.indexOf(a.destinations[0]!.kind) - DESTINATION_ORDER.indexOf(b.destinations[0]!.kind) ||
+      (a.ports?.[0]?.port ?? 0) - (b.ports?.[0]?.port ?? 0) ||
+      a.flows[0]!.localeCompare(b.flows[0]!),
+  );
 }

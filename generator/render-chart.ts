@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LabelSelector } from "./labels.ts";
 import type { Port, ResolvedSpec } from "./model.ts";
-import { camelCase, planVersion, type PolicyPlan, type RulePlan, type VersionPlan } from "./plan.ts";
+import { camelCase, planVersion, type EgressRulePlan, type PolicyPlan, type RulePlan, type VersionPlan } from "./plan.ts";
 import { renderValuesSchema, renderValuesYaml, valuesModel, type ValuesModel } from "./chart-values.ts";
 import type { OutputFile } from "./write.ts";
 
@@ -18,6 +18,7 @@ const TEMPLATES_DIR = join(import.meta.dirname, "templates");
 /** A Handlebars environment of our own, so the `rule` partial is not registered globally. */
 const handlebars = Handlebars.create();
 handlebars.registerPartial("rule", readFileSync(join(TEMPLATES_DIR, "rule.yaml.hbs"), "utf8"));
+handlebars.registerPartial("egressRule", readFileSync(join(TEMPLATES_DIR, "egress-rule.yaml.hbs"), "utf8"));
 handlebars.registerPartial("extraPorts", readFileSync(join(TEMPLATES_DIR, "extra-ports.yaml.hbs"), "utf8"));
 
 function compile(name: string): Handlebars.TemplateDelegate {
@@ -129,6 +130,39 @@ function emptyUnless(rules: readonly RulePlan[], valueKey: string): string | und
   const conditions = rules.map(ruleCondition);
   if (!conditions.every((c) => c !== undefined)) return undefined;
   return [...conditions, `.Values.networkPolicies.components.${valueKey}.extraIngress`].join(" ");
+}
+
+function egressRuleContext(rule: EgressRulePlan): object {
+  const pods = rule.destinations.flatMap((d) => (d.kind === "pods" ? [{ podSelector: plainSelector(d.selector) }] : []));
+  const external = rule.destinations.find((d) => d.kind === "external");
+  return {
+    flows: rule.flows.join(", "),
+    feature: rule.feature ? camelCase(rule.feature) : undefined,
+    pods: pods.length ? yamlBlock(pods, 8) : undefined,
+    dns: rule.destinations.some((d) => d.kind === "dns"),
+    apiServer: rule.destinations.some((d) => d.kind === "kube-apiserver"),
+    valueKey: external?.kind === "external" ? external.valueKey : undefined,
+    ports: rule.ports ? portsYaml(rule.ports) : undefined,
+  };
+}
+
+/** The Helm condition under which an egress rule renders, or undefined when it always does. */
+function egressRuleCondition(rule: EgressRulePlan): string | undefined {
+  const conditions: string[] = [];
+  if (rule.feature) conditions.push(`.Values.networkPolicies.features.${camelCase(rule.feature)}`);
+  const external = rule.destinations.find((d) => d.kind === "external");
+  if (external?.kind === "external") {
+    const values = `.Values.networkPolicies.egress.${external.valueKey}`;
+    conditions.push(`(or ${values}.open ${values}.cidrs)`);
+  }
+  if (conditions.length === 0) return undefined;
+  return conditions.length === 1 ? conditions[0] : `(and ${conditions.join(" ")})`;
+}
+
+function egressEmptyUnless(rules: readonly EgressRulePlan[], valueKey: string): string | undefined {
+  const conditions = rules.map(egressRuleCondition);
+  if (!conditions.every((c) => c !== undefined)) return undefined;
+  return [...conditions, `.Values.networkPolicies.components.${valueKey}.extraEgress`].join(" ");
 }
 
 function describePorts(ports: readonly Port[]): string {
@@ -253,6 +287,24 @@ export function ciValues(model: ValuesModel): OutputFile[] {
       commonAnnotations: { "example.com/owner": "storage-team" },
     },
     upgrade: { longhorn: { version: model.newestGA, upgradeFrom: previous }, networkPolicies: { enabled: true } },
+    // Egress with every destination pinned down.
+    egress: {
+      networkPolicies: {
+        enabled: true,
+        kubeAPIServerSourceCIDRs: ["10.0.0.10/32"],
+        nodeCIDRs: ["10.0.0.0/24"],
+        features: Object.fromEntries(model.features.map((f) => [f.key, true])),
+        egress: {
+          enabled: true,
+          dns: { nodeLocalAddress: "169.254.20.10" },
+          kubeAPIServer: { cidrs: ["10.0.0.10/32"], ports: [6443] },
+          backupstore: { cidrs: ["192.0.2.0/24"], ports: [443] },
+          backingImageDownload: { open: true, ports: [80, 443] },
+        },
+      },
+    },
+    // Egress with the defaults: the API server ports open to any destination, backups and downloads blocked.
+    "egress-defaults": { networkPolicies: { enabled: true, egress: { enabled: true } } },
   };
   return Object.entries(cases).map(([name, values]) => ({
     path: `ci/${name}-values.yaml`,
@@ -270,5 +322,7 @@ function renderPolicy(template: Handlebars.TemplateDelegate, spec: ResolvedSpec,
     podSelector: yamlBlock(plainSelector(policy.podSelector), 4),
     rules: policy.ingress.map((rule) => ruleContext(rule, policy.valueKey)),
     emptyUnless: emptyUnless(policy.ingress, policy.valueKey),
+    egress: policy.egress.map(egressRuleContext),
+    egressEmptyUnless: egressEmptyUnless(policy.egress, policy.valueKey),
   });
 }

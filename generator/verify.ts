@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
-import type { INetworkPolicy, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
+import type { INetworkPolicy, INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
+import type { SelectorLike } from "./labels.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { Evaluator, PROTOCOLS, endpointName, type Protocol } from "./evaluator.ts";
 import { Expectation } from "./expectation.ts";
@@ -141,18 +142,25 @@ export function compareCase(rendered: RenderedCase, request: Pick<VerifyRequest,
       }
       const extra = subtract(got.ports, want.ports);
       if (!isEmpty(extra)) {
-        const why =
+        const unselected =
           got.ingress.state !== "isolated" && want.isolated
-            ? `no policy selects ${endpointName(destination.endpoint)} (${got.ingress.state})`
-            : `admitted by ${actual.explain(source.endpoint, destination.endpoint, extra[0]![0], protocol).join(", ") || got.ingress.state}`;
+            ? destination
+            : got.egress.state !== "isolated" && want.egressIsolated
+              ? source
+              : undefined;
+        const why = unselected
+          ? `no policy selects ${endpointName(unselected.endpoint)} (${unselected === source ? got.egress.state : got.ingress.state})`
+          : `admitted by ${actual.explain(source.endpoint, destination.endpoint, extra[0]![0], protocol).join(", ") || got.ingress.state}`;
         cells.push(cell(source, destination, protocol, extra, "deny", "allow", why));
       }
     }
   }
-  // Every flow the values switch on towards a policed component must have been probed.
+  // Every flow the values switch on towards a policed component, or (with egress) from one, must have been probed.
   for (const spec of specs) {
     for (const flow of spec.flows) {
-      if (!spec.components.has(flow.to) || !expectation.policed(`${spec.version}/${flow.to}`) || !expectation.active(spec, flow)) continue;
+      const ingress = spec.components.has(flow.to) && expectation.policed(`${spec.version}/${flow.to}`) && expectation.active(spec, flow);
+      const egress = expectation.egressActive(spec, flow);
+      if (!ingress && !egress) continue;
       if (!exercised.has(`${spec.version}/${flow.id}`)) problems.push(`flow ${flow.id} (Longhorn ${spec.version}) has no source and destination in the model cluster`);
     }
   }
@@ -206,6 +214,24 @@ function readValues(request: VerifyRequest, overrides: Record<string, string>): 
     uiExtraFrom: (at("networkPolicies", "ui", "extraFrom") as INetworkPolicyPeer[] | undefined) ?? [],
     extraIngress: (component) => (at("networkPolicies", "components", camelCase(component), "extraIngress") as INetworkPolicyIngressRule[] | undefined) ?? [],
     extraPorts: (component) => (at("networkPolicies", "components", camelCase(component), "extraPorts") as INetworkPolicyPort[] | undefined) ?? [],
+    extraEgress: (component) => (at("networkPolicies", "components", camelCase(component), "extraEgress") as INetworkPolicyEgressRule[] | undefined) ?? [],
+    egress: {
+      enabled: at("networkPolicies", "egress", "enabled") === true,
+      dns: {
+        namespaceSelector: (at("networkPolicies", "egress", "dns", "namespaceSelector") as SelectorLike | undefined) ?? {},
+        podSelector: (at("networkPolicies", "egress", "dns", "podSelector") as SelectorLike | undefined) ?? {},
+        nodeLocalAddress: String(at("networkPolicies", "egress", "dns", "nodeLocalAddress") ?? ""),
+      },
+      kubeAPIServer: {
+        cidrs: strings("networkPolicies", "egress", "kubeAPIServer", "cidrs"),
+        ports: strings("networkPolicies", "egress", "kubeAPIServer", "ports").map(Number),
+      },
+      external: (key) => ({
+        open: at("networkPolicies", "egress", key, "open") === true,
+        cidrs: strings("networkPolicies", "egress", key, "cidrs"),
+        ports: strings("networkPolicies", "egress", key, "ports").map(Number),
+      }),
+    },
   };
 }
 
