@@ -23,6 +23,7 @@ const CASES: Case[] = [
   { name: "disabled", args: (v) => [...ci("disabled"), "--set-string", `longhorn.version=${v}`] },
   { name: "defaults", args: (v) => [...ci("defaults"), "--set-string", `longhorn.version=${v}`] },
   { name: "all-options", args: (v) => [...ci("all-options"), "--set-string", `longhorn.version=v${v}.0`] },
+  { name: "egress", args: (v) => [...ci("egress"), "--set-string", `longhorn.version=${v}`] },
   {
     name: "upgrade",
     args: (v) => {
@@ -121,6 +122,18 @@ test("NOTES: versions, and the ports left open because a CIDR list is empty", ()
   assert.match(notes, "metrics ports (longhorn-manager TCP 9500; csi-sidecars TCP 8000) admit no scraper");
   const set = renderNotes("-f", "chart/ci/all-options-values.yaml");
   assert.not.match(set, "is empty");
+});
+
+test("NOTES: egress trade-offs (API server ports open to any destination, backups and downloads blocked)", () => {
+  const open = renderNotes("-f", "chart/ci/egress-defaults-values.yaml");
+  assert.match(open, "Egress is restricted: each Longhorn pod may send only its spec flows.");
+  assert.match(open, "- egress.kubeAPIServer.cidrs is empty: TCP 443, 6443 are open to any destination.");
+  assert.match(open, "- egress.backupstore has neither cidrs nor open: backups to a backupstore are blocked.");
+  assert.match(open, "- egress.backingImageDownload has neither cidrs nor open");
+  const pinned = renderNotes("-f", "chart/ci/egress-values.yaml");
+  assert.match(pinned, "Egress is restricted");
+  assert.not.match(pinned, "- egress.");
+  assert.not.match(renderNotes("-f", "chart/ci/defaults-values.yaml"), "Egress");
 });
 
 const BAD_VALUES = join(PROJECT_ROOT, "test/fixtures/bad-values");
