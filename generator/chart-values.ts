@@ -55,6 +55,7 @@ export function renderValuesYaml(model: ValuesModel): string {
     "  # -- Namespace Longhorn runs in; empty: the release namespace.",
     '  namespace: ""',
     "",
+    "# -- The NetworkPolicies, one per Longhorn component.",
     "networkPolicies:",
     "  # -- Master switch: nothing renders while false.",
     "  enabled: false",
@@ -69,6 +70,7 @@ export function renderValuesYaml(model: ValuesModel): string {
     lines.push(
       `    # -- ${c.title} (\`${c.id}\`; Longhorn ${versionRange(c.versions)}).`,
       `    ${c.key}:`,
+      "      # -- Render this component's policy.",
       "      enabled: true",
       "      # -- Extra NetworkPolicyIngressRules for these pods, rendered through `tpl`.",
       "      extraIngress: []",

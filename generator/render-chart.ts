@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LabelSelector } from "./labels.ts";
 import type { Port, ResolvedSpec } from "./model.ts";
+import { renderChartReadme } from "./chart-readme.ts";
 import { camelCase, planVersion, type EgressRulePlan, type PolicyPlan, type RulePlan, type VersionPlan } from "./plan.ts";
 import { renderValuesSchema, renderValuesYaml, valuesModel, type ValuesModel } from "./chart-values.ts";
 import type { OutputFile } from "./write.ts";
@@ -230,6 +231,7 @@ export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string
   const files: OutputFile[] = [
     { path: "Chart.yaml", content: renderChartYaml(model, chartVersion, ">=1.25.0-0") },
     { path: "values.yaml", content: renderValuesYaml(model) },
+    { path: "README.md", content: renderChartReadme(renderValuesYaml(model), { name: CHART_NAME, versions: model.versions, newestGA: model.newestGA }) },
     { path: "values.schema.json", content: renderValuesSchema(model) },
     {
       path: "templates/_helpers.tpl",

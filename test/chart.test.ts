@@ -136,6 +136,28 @@ test("NOTES: egress trade-offs (API server ports open to any destination, backup
   assert.not.match(renderNotes("-f", "chart/ci/defaults-values.yaml"), "Egress");
 });
 
+test("chart/README.md documents every value of values.schema.json, each with a default and an example", () => {
+  type Node = { type?: string; properties?: Record<string, Node> };
+  const schema = JSON.parse(readFileSync(join(PROJECT_ROOT, "chart/values.schema.json"), "utf8")) as Node;
+  const readme = readFileSync(join(PROJECT_ROOT, "chart/README.md"), "utf8");
+  const paths: string[] = [];
+  const walk = (node: Node, prefix: string) => {
+    for (const [key, child] of Object.entries(node.properties ?? {})) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      paths.push(path);
+      // Label selectors are documented as a whole.
+      if (child.properties && !child.properties.matchLabels) walk(child, path);
+    }
+  };
+  walk(schema, "");
+  assert.ok(paths.includes("networkPolicies.egress.backingImageDownload.open") && paths.includes("networkPolicies.ui.extraFrom"));
+  for (const path of paths) {
+    const row = readme.split("\n").find((line) => line.startsWith(`| \`${path}\` |`));
+    assert.ok(row, `${path} is not documented in chart/README.md`);
+    assert.is(row!.split(" | ").length, 4, `${path}: value, default, description and example`);
+  }
+});
+
 const BAD_VALUES = join(PROJECT_ROOT, "test/fixtures/bad-values");
 const badValues = readdirSync(BAD_VALUES).filter((f) => f.endsWith(".yaml")).sort();
 

@@ -1,0 +1,164 @@
+// chart/README.md: every value of values.yaml (read from its helm-docs `# --` comments, so the two
+// cannot drift apart), with its default and an example.
+import { dump, load } from "js-yaml";
+
+export interface ValueDoc {
+  path: string;
+  default: string;
+  description: string;
+  example?: string;
+}
+
+/**
+ * Examples by value path; `components.*` stands for every component. Each is YAML under
+ * `networkPolicies:` or at the top level, as its path says.
+ */
+const EXAMPLES: [RegExp, (path: string) => string][] = [
+  [/^longhorn$/, () => "longhorn: {version: v1.12.1, namespace: storage}"],
+  [/^longhorn\.version$/, () => "--set-string longhorn.version=v1.12.1"],
+  [/^longhorn\.upgradeFrom$/, () => "--set-string longhorn.version=1.12 --set-string longhorn.upgradeFrom=1.11"],
+  [/^longhorn\.namespace$/, () => "--set longhorn.namespace=storage"],
+  [/^networkPolicies$/, () => "--set networkPolicies.enabled=true"],
+  [/^networkPolicies\.enabled$/, () => "--set networkPolicies.enabled=true"],
+  [/^networkPolicies\.type$/, () => "--set networkPolicies.type=rke2"],
+  [/^networkPolicies\.components$/, () => "--set networkPolicies.components.engineImage.enabled=false"],
+  [/^networkPolicies\.components\.(\w+)$/, (p) => `--set ${p}.enabled=false`],
+  [/^networkPolicies\.components\.(\w+)\.enabled$/, (p) => `--set ${p}=false`],
+  [
+    /^networkPolicies\.components\.(\w+)\.extraIngress$/,
+    (p) => `${p}: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: harvester-system}}}], ports: [{port: 9500, protocol: TCP}]}]`,
+  ],
+  [/^networkPolicies\.components\.(\w+)\.extraPorts$/, (p) => `${p}: [{port: 15008, protocol: TCP}]`],
+  [/^networkPolicies\.components\.(\w+)\.extraEgress$/, (p) => `${p}: [{to: [{ipBlock: {cidr: 192.0.2.10/32}}], ports: [{port: 443, protocol: TCP}]}]`],
+  [/^networkPolicies\.ui$/, () => "networkPolicies.ui: {extraFrom: [...]}"],
+  [
+    /^networkPolicies\.ui\.extraFrom$/,
+    () => "networkPolicies.ui.extraFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: cattle-system}}, podSelector: {matchLabels: {app: rancher}}}]",
+  ],
+  [/^networkPolicies\.features$/, () => "--set networkPolicies.features.v2DataEngine=true"],
+  [/^networkPolicies\.features\.(\w+)$/, (p) => `--set ${p}=true`],
+  [/^networkPolicies\.kubeAPIServerSourceCIDRs$/, () => "--set 'networkPolicies.kubeAPIServerSourceCIDRs={10.0.0.10/32,10.0.0.11/32}'"],
+  [/^networkPolicies\.nodeCIDRs$/, () => "--set 'networkPolicies.nodeCIDRs={10.0.0.0/24,fd00:10::/64}'"],
+  [
+    /^networkPolicies\.metricsScrapeSources$/,
+    () => "networkPolicies.metricsScrapeSources: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: cattle-monitoring-system}}, podSelector: {matchLabels: {app.kubernetes.io/name: prometheus}}}]",
+  ],
+  [/^networkPolicies\.egress$/, () => "--set networkPolicies.egress.enabled=true"],
+  [/^networkPolicies\.egress\.enabled$/, () => "--set networkPolicies.egress.enabled=true"],
+  [/^networkPolicies\.egress\.dns$/, () => "networkPolicies.egress.dns: {nodeLocalAddress: 169.254.20.10}"],
+  [/^networkPolicies\.egress\.dns\.namespaceSelector$/, () => "networkPolicies.egress.dns.namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}"],
+  [/^networkPolicies\.egress\.dns\.podSelector$/, () => "networkPolicies.egress.dns.podSelector: {matchLabels: {k8s-app: kube-dns}}"],
+  [/^networkPolicies\.egress\.dns\.nodeLocalAddress$/, () => "--set networkPolicies.egress.dns.nodeLocalAddress=169.254.20.10"],
+  [/^networkPolicies\.egress\.kubeAPIServer$/, () => "networkPolicies.egress.kubeAPIServer: {cidrs: [10.0.0.10/32], ports: [6443]}"],
+  [/^networkPolicies\.egress\.kubeAPIServer\.cidrs$/, () => "--set 'networkPolicies.egress.kubeAPIServer.cidrs={10.0.0.10/32}'"],
+  [/^networkPolicies\.egress\.kubeAPIServer\.ports$/, () => "--set 'networkPolicies.egress.kubeAPIServer.ports={6443}'"],
+  [/^networkPolicies\.egress\.(backupstore|backingImageDownload)$/, (p) => `${p}: {cidrs: [192.0.2.0/24], ports: [443]}`],
+  [/^networkPolicies\.egress\.(backupstore|backingImageDownload)\.open$/, (p) => `--set ${p}=true`],
+  [/^networkPolicies\.egress\.(backupstore|backingImageDownload)\.cidrs$/, (p) => `--set '${p}={192.0.2.0/24}'`],
+  [/^networkPolicies\.egress\.(backupstore|backingImageDownload)\.ports$/, (p) => `--set '${p}={443}'`],
+  [/^nameOverride$/, () => "--set nameOverride=lhnp"],
+  [/^fullnameOverride$/, () => "--set fullnameOverride=lhnp"],
+  [/^commonLabels$/, () => "commonLabels: {team: storage}"],
+  [/^commonAnnotations$/, () => "commonAnnotations: {example.com/owner: storage-team}"],
+  [/^global$/, () => "set by a parent chart"],
+];
+
+/** The documented values of values.yaml, in file order. */
+export function valueDocs(valuesYaml: string): ValueDoc[] {
+  const lines = valuesYaml.split("\n");
+  const stack: { indent: number; key: string }[] = [];
+  const docs: ValueDoc[] = [];
+  let pending: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    const comment = /^(\s*)# (-- )?(.*)$/.exec(line);
+    if (comment) {
+      if (comment[2]) pending = [comment[3]!];
+      else if (pending.length) pending.push(comment[3]!);
+      continue;
+    }
+    const entry = /^(\s*)([A-Za-z0-9_.-]+):(.*)$/.exec(line);
+    if (!entry) {
+      pending = [];
+      continue;
+    }
+    const indent = entry[1]!.length;
+    while (stack.length && stack[stack.length - 1]!.indent >= indent) stack.pop();
+    const path = [...stack.map((s) => s.key), entry[2]!].join(".");
+    const inline = entry[3]!.trim();
+    if (pending.length) {
+      const block = inline === "" ? blockDefault(lines, i, indent) : inline;
+      docs.push({ path, default: block, description: pending.join(" ") });
+    }
+    pending = [];
+    if (inline === "") stack.push({ indent, key: entry[2]! });
+  }
+  return docs.map((d) => ({ ...d, ...exampleFor(d.path) }));
+}
+
+/** The default of a key whose value is a nested block, as one line of flow YAML. */
+function blockDefault(lines: readonly string[], at: number, indent: number): string {
+  const body: string[] = [];
+  for (const line of lines.slice(at + 1)) {
+    if (line.trim() !== "" && line.search(/\S/) <= indent) break;
+    body.push(line);
+  }
+  const text = dump(load(body.join("\n")), { flowLevel: 0, lineWidth: -1 }).trim();
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
+
+function exampleFor(path: string): { example?: string } {
+  for (const [pattern, example] of EXAMPLES) if (pattern.test(path)) return { example: example(path) };
+  return {};
+}
+
+export function renderChartReadme(valuesYaml: string, chart: { name: string; versions: string[]; newestGA: string }): string {
+  const docs = valueDocs(valuesYaml);
+  const missing = docs.filter((d) => !d.example).map((d) => d.path);
+  if (missing.length) throw new Error(`chart README: no example for ${missing.join(", ")}`);
+  const cell = (text: string) => text.replace(/\|/g, "\\|");
+  const rows = docs.map((d) => `| \`${d.path}\` | \`${cell(d.default)}\` | ${cell(d.description)} | \`${cell(d.example!)}\` |`);
+  return `<!-- Generated by netpolgen from spec/ and values.yaml; do not edit. -->
+# ${chart.name}
+
+Least-privilege NetworkPolicies for Longhorn ${chart.versions[0]} to ${chart.versions[chart.versions.length - 1]}, one template set per
+Longhorn minor, generated from a versioned port/flow spec. Every policy allows exactly the flows
+the spec lists for its component, from exactly the peers that need them; \`netpolgen verify\` proves
+it on what Helm renders.
+
+\`\`\`sh
+helm install lhnp ./chart -n longhorn-system --set networkPolicies.enabled=true
+helm install lhnp ./chart -n longhorn-system -f my-values.yaml
+\`\`\`
+
+As a dependency of another chart:
+
+\`\`\`yaml
+dependencies:
+  - name: ${chart.name}
+    version: "<chart version>"
+    repository: "file://../${chart.name}"   # or an HTTP or OCI chart repository
+    condition: networkPolicies.enabled         # a value of the parent chart
+\`\`\`
+
+The parent passes values under \`${chart.name}:\` (its own \`networkPolicies.enabled\` included).
+
+## Values
+
+| Value | Default | Description | Example |
+|---|---|---|---|
+${rows.join("\n")}
+
+## Trade-offs the values make
+
+- Empty \`nodeCIDRs\` / \`kubeAPIServerSourceCIDRs\`: the host-originated ports (iSCSI 3260, NFS 2049,
+  v2 NVMe/TCP) and the webhook ports are open to any source; NOTES.txt lists them.
+- With \`egress.enabled\` and no \`egress.kubeAPIServer.cidrs\`, the API server ports are open to any
+  destination (pods cannot name the API server otherwise); set the endpoint CIDRs to close that.
+- With \`egress.enabled\`, backups and backing image downloads are blocked until
+  \`egress.backupstore\` / \`egress.backingImageDownload\` give CIDRs or \`open: true\`.
+- \`components.<c>.enabled: false\` removes that component's policy; a role that runs inside another
+  component's pods (the 1.5+ webhooks and recovery backend run in the manager) is still restricted
+  by the host component's policy.
+- Traffic from a pod's own node (kubelet probes) is never restricted by NetworkPolicy.
+`;
+}
