@@ -158,6 +158,25 @@ test("chart/README.md documents every value of values.schema.json, each with a d
   }
 });
 
+test("extraIngress and extraEgress go through tpl; extraPorts join every rule of their policy", () => {
+  const run = helmTemplate(
+    "--set", "networkPolicies.enabled=true",
+    "--set", "networkPolicies.egress.enabled=true",
+    "--set-json", 'networkPolicies.components.longhornManager.extraIngress=[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"{{ .Release.Namespace }}-tools"}}}],"ports":[{"port":9500,"protocol":"TCP"}]}]',
+    "--set-json", 'networkPolicies.components.longhornUi.extraEgress=[{"to":[{"ipBlock":{"cidr":"192.0.2.10/32"}}]}]',
+    "--set-json", 'networkPolicies.components.shareManager.extraPorts=[{"port":15008,"protocol":"TCP"}]',
+  );
+  assert.is(run.code, 0, run.stderr);
+  type Rule = { from?: { namespaceSelector?: { matchLabels: Record<string, string> } }[]; to?: { ipBlock?: { cidr: string } }[]; ports?: { port: number }[] };
+  const docs = (loadAll(run.stdout) as ({ metadata: { name: string }; spec: { ingress?: Rule[]; egress?: Rule[] } } | null)[]).filter((d) => d !== null);
+  const policy = (component: string) => docs.find((d) => d!.metadata.name.endsWith(`-v1-12-${component}`))!;
+  const managerIngress = policy("longhorn-manager").spec.ingress!;
+  assert.equal(managerIngress[managerIngress.length - 1]!.from![0]!.namespaceSelector!.matchLabels, { "kubernetes.io/metadata.name": "longhorn-system-tools" });
+  const uiEgress = policy("longhorn-ui").spec.egress!;
+  assert.equal(uiEgress[uiEgress.length - 1], { to: [{ ipBlock: { cidr: "192.0.2.10/32" } }] });
+  for (const rule of policy("share-manager").spec.ingress!) assert.ok(rule.ports!.some((p) => p.port === 15008), JSON.stringify(rule));
+});
+
 const BAD_VALUES = join(PROJECT_ROOT, "test/fixtures/bad-values");
 const badValues = readdirSync(BAD_VALUES).filter((f) => f.endsWith(".yaml")).sort();
 

@@ -103,4 +103,15 @@ test("harvester#4182: an extra client of the manager on 9500, through extraIngre
   assert.not.ok(allowed(c, c.endpoint("look-alike in default (manager labels)"), c.endpoint("longhorn-manager"), 9500));
 });
 
+test("ui.extraFrom: the Rancher proxy reaches the UI port, and no ingress controller does", () => {
+  const c = scenario("ui-behind-rancher-proxy.yaml");
+  const ui = c.endpoint("longhorn-ui");
+  assert.ok(allowed(c, c.endpoint("ui extraFrom 1"), ui, 8000));
+  assert.not.ok(allowed(c, c.endpoint("ui extraFrom 1"), ui, 8001));
+  assert.not.ok(allowed(c, c.endpoint("ui extraFrom 1"), c.endpoint("longhorn-manager"), 9500));
+  for (const controller of ["traefik", "rke2-traefik", "rke2-ingress-nginx-controller", "ingress-nginx-controller"]) {
+    assert.not.ok(allowed(c, c.endpoint(controller), ui, 8000), controller);
+  }
+});
+
 test.run();
