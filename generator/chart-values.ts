@@ -225,27 +225,18 @@ const PORT = {
   },
 };
 
-/** A NetworkPolicyIngressRule; strings may hold templates (rendered through `tpl`). */
-const INGRESS_RULE = {
-  description: "A NetworkPolicyIngressRule.",
+/** A NetworkPolicy{Ingress,Egress}Rule; strings may hold templates (rendered through `tpl`). */
+const policyRule = (kind: "Ingress" | "Egress", peers: "from" | "to", who: string) => ({
+  description: `A NetworkPolicy${kind}Rule.`,
   type: "object",
   additionalProperties: false,
   properties: {
-    from: { description: "Sources; absent or empty: any source.", type: "array", items: PEER },
+    [peers]: { description: `${who}; absent or empty: any ${who === "Sources" ? "source" : "destination"}.`, type: "array", items: PEER },
     ports: { description: "Ports; absent or empty: every port.", type: "array", items: PORT },
   },
-};
-
-/** A NetworkPolicyEgressRule; strings may hold templates (rendered through `tpl`). */
-const EGRESS_RULE = {
-  description: "A NetworkPolicyEgressRule.",
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    to: { description: "Destinations; absent or empty: any destination.", type: "array", items: PEER },
-    ports: { description: "Ports; absent or empty: every port.", type: "array", items: PORT },
-  },
-};
+});
+const INGRESS_RULE = policyRule("Ingress", "from", "Sources");
+const EGRESS_RULE = policyRule("Egress", "to", "Destinations");
 
 const TCP_PORTS = { description: "TCP port numbers.", type: "array", items: { type: "integer", minimum: 1, maximum: 65535 } };
 

@@ -1,5 +1,6 @@
 // The command line: reads arguments and files, runs the pipeline, prints, and sets the exit code.
 import { Command, CommanderError, Option } from "commander";
+import { load } from "js-yaml";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +11,7 @@ import type { ResolvedSpec } from "./model.ts";
 import { diffAsMarkdown, versionDiff } from "./diff.ts";
 import { helmBinary, HelmError } from "./helm.ts";
 import { specAsJson, specAsMarkdown } from "./show.ts";
-import { summary, verify, type VerifyResult } from "./verify.ts";
+import { summary, verify, type VerifyRequest, type VerifyResult } from "./verify.ts";
 import { extraFiles, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./write.ts";
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -91,6 +92,24 @@ function loadVersion(io: Io, specDir: string, product: string, version: string):
   const result = loaderFor(io).load(file);
   if (result.diagnostics.length > 0 || !result.spec) throw new DiagnosticError(result.diagnostics);
   return result.spec;
+}
+
+/** What verify and diff share: the chart and values files checked, every spec version, helm. */
+function renderSetup(io: Io, options: { chart: string; values: string[]; namespace: string; specDir: string }) {
+  const chart = resolve(io.cwd, options.chart);
+  if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
+  for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
+  const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
+  /** In version order (specFilesIn sorts numerically). */
+  const ordered = loadSpecs(specFiles, (file) => readText(resolve(io.cwd, file)));
+  const specs = new Map(ordered.map((s) => [s.version, s]));
+  const specFor = (version: string): ResolvedSpec => {
+    const spec = specs.get(minorOf(version));
+    if (!spec) throw new UsageError(`no longhorn ${minorOf(version)} spec; supported: ${[...specs.keys()].join(", ")}`);
+    return spec;
+  };
+  const base = { helm: helmBinary(PROJECT_ROOT), chart, release: "lhnp", namespace: options.namespace, specs };
+  return { ordered, specFor, base, valueFiles: options.values.map((f) => resolve(io.cwd, f)) };
 }
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -183,20 +202,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action((options: { version?: string; values: string[]; all?: boolean; chart: string; namespace: string; output: string; specDir: string }) => {
       if (Boolean(options.all) === Boolean(options.version)) throw new UsageError("verify needs either --version <version> or --all");
       if (options.all && options.values.length > 0) throw new UsageError("--all verifies the chart's ci/*-values.yaml cases; drop -f");
-      const chart = resolve(io.cwd, options.chart);
-      if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
-      for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
-      const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
-      const specs = new Map(loadSpecs(specFiles, (file) => readText(resolve(io.cwd, file))).map((s) => [s.version, s]));
-      const base = { helm: helmBinary(PROJECT_ROOT), chart, release: "lhnp", namespace: options.namespace, specs };
+      const { ordered, specFor, base, valueFiles } = renderSetup(io, options);
       const results: VerifyResult[] = [];
       if (options.version) {
-        const version = minorOf(options.version);
-        if (!specs.has(version)) throw new UsageError(`no longhorn ${version} spec; supported: ${[...specs.keys()].join(", ")}`);
         const label = options.values.length > 0 ? options.values.join(" + ") : "chart defaults";
-        results.push(verify({ ...base, version, valueFiles: options.values.map((f) => resolve(io.cwd, f)), label }));
+        results.push(verify({ ...base, version: specFor(options.version).version, valueFiles, label }));
       } else {
-        results.push(...verifyAll(base, chart));
+        results.push(...verifyAll(base, ordered.map((s) => s.version)));
       }
       if (options.output === "json") io.out(JSON.stringify(results, null, 2));
       else {
@@ -228,22 +240,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       ) => {
         if (options.all ? from !== undefined : to === undefined) throw new UsageError("diff needs two versions (diff 1.11 1.12) or --all");
         if (options.check && !options.out) throw new UsageError("--check compares with the --out file; give --out");
-        const chart = resolve(io.cwd, options.chart);
-        if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
-        for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
-        const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
-        const specs = new Map(loadSpecs(specFiles, (file) => readText(resolve(io.cwd, file))).map((s) => [s.version, s]));
-        const ordered = [...specs.values()].sort((a, b) => a.version.localeCompare(b.version, "en", { numeric: true }));
-        const pairs = options.all
-          ? ordered.slice(1).map((after, i) => [ordered[i]!, after] as const)
-          : [[loadVersion(io, options.specDir, "longhorn", from!), loadVersion(io, options.specDir, "longhorn", to!)] as const];
+        const { ordered, specFor, base, valueFiles } = renderSetup(io, options);
+        const pairs = options.all ? ordered.slice(1).map((after, i) => [ordered[i]!, after] as const) : [[specFor(from!), specFor(to!)] as const];
         const request = {
-          helm: helmBinary(PROJECT_ROOT),
-          chart,
-          release: "lhnp",
-          namespace: options.namespace,
-          specs,
-          valueFiles: options.values.map((f) => resolve(io.cwd, f)),
+          ...base,
+          valueFiles,
           ...(options.values.length === 0 ? { set: { "networkPolicies.enabled": "true" } } : {}),
           upgradeFrom: "",
           label: options.values.length > 0 ? `values: ${options.values.join(", ")}` : "chart defaults with networkPolicies.enabled=true",
@@ -279,16 +280,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
  * Every version × every ci values case. A case that sets longhorn.upgradeFrom stands for "an upgrade
  * in progress": for each version it upgrades from the minor before (and is skipped for the oldest).
  */
-function verifyAll(base: Omit<Parameters<typeof verify>[0], "version" | "valueFiles" | "label">, chart: string): VerifyResult[] {
-  const ciDir = join(chart, "ci");
+function verifyAll(base: Omit<VerifyRequest, "version" | "valueFiles" | "label">, versions: readonly string[]): VerifyResult[] {
+  const ciDir = join(base.chart, "ci");
   const cases = existsSync(ciDir) ? readdirSync(ciDir).filter((f) => f.endsWith("-values.yaml")).sort() : [];
   if (cases.length === 0) throw new UsageError(`${ciDir} holds no *-values.yaml case`);
-  const versions = [...base.specs.keys()].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   const results: VerifyResult[] = [];
   for (const [i, version] of versions.entries()) {
     for (const file of cases) {
       const path = join(ciDir, file);
-      const upgrades = /^\s*upgradeFrom:\s*["']?v?\d/m.test(readFileSync(path, "utf8"));
+      const values = load(readFileSync(path, "utf8")) as { longhorn?: { upgradeFrom?: string } } | null;
+      const upgrades = Boolean(values?.longhorn?.upgradeFrom);
       if (upgrades && i === 0) continue;
       const label = file.replace(/-values\.yaml$/, "");
       results.push(verify({ ...base, version, valueFiles: [path], label, ...(upgrades ? { upgradeFrom: versions[i - 1]! } : {}) }));

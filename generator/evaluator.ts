@@ -178,9 +178,8 @@ export class Evaluator {
     return union(NO_PORTS, ...admitted);
   }
 
-  /** The ports these egress rules, written in a policy of `namespace`, let `from` open on `to`. */
-  egressRulesAdmit(rules: readonly INetworkPolicyEgressRule[], namespace: string, from: Endpoint, to: Endpoint, protocol: Protocol): PortSet {
-    void from;
+  /** The ports these egress rules, written in a policy of `namespace`, let a selected pod open on `to`. */
+  egressRulesAdmit(rules: readonly INetworkPolicyEgressRule[], namespace: string, to: Endpoint, protocol: Protocol): PortSet {
     const admitted = rules.filter((rule) => this.ruleMatches(rule.to, namespace, to)).map((rule) => this.rulePorts(rule.ports, to, protocol));
     return union(NO_PORTS, ...admitted);
   }

@@ -25,7 +25,7 @@ import { isEnforceable, type Flow, type Resolved, type ResolvedSpec } from "./mo
 import type { Actor, VerifyValues } from "./model-cluster.ts";
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1";
 import { camelCase, EXTERNAL_EGRESS_KEYS } from "./plan.ts";
-import { ALL_PORTS, NO_PORTS, intersect, portSet, union, type PortSet } from "./port-set.ts";
+import { ALL_PORTS, NO_PORTS, intersect, portSet, portsOfProtocol, union, type PortSet } from "./port-set.ts";
 
 interface Side {
   ports: PortSet;
@@ -86,7 +86,7 @@ export class Expectation {
     for (const spec of this.specs) {
       for (const flow of spec.flows) {
         if (!destination.versionRoles.includes(`${spec.version}/${flow.to}`) || !this.active(spec, flow) || !this.sourceMatches(spec, flow.from, source)) continue;
-        const own = portSet(flow.ports!.filter((p) => p.protocol === protocol).map((p) => [p.port, p.endPort ?? p.port] as const));
+        const own = portsOfProtocol(flow.ports!, protocol);
         // extraPorts widen every rule of the destination component's policy, for the same sources.
         const extra = this.policed(`${spec.version}/${flow.to}`)
           ? this.peers.portsOf(this.values.extraPorts(flow.to), destination.endpoint, protocol)
@@ -131,7 +131,7 @@ export class Expectation {
       }
     }
     for (const role of new Set(roles.map((r) => r.split("/")[1]!))) {
-      const ports = this.peers.egressRulesAdmit(this.values.extraEgress(role), this.values.namespace, source.endpoint, destination.endpoint, protocol);
+      const ports = this.peers.egressRulesAdmit(this.values.extraEgress(role), this.values.namespace, destination.endpoint, protocol);
       if (ports.length > 0) flows.push({ id: `extraEgress of ${role}`, version: "values", ports });
     }
     return { ports: union(NO_PORTS, ...flows.map((f) => f.ports)), isolated: true, flows };
@@ -139,7 +139,7 @@ export class Expectation {
 
   /** The ports one flow needs towards this destination, as the values describe its peer. */
   private egressPorts(spec: ResolvedSpec, flow: Resolved<Flow>, destination: Actor, protocol: Protocol): PortSet {
-    const own = () => portSet((flow.ports ?? []).filter((p) => p.protocol === protocol).map((p) => [p.port, p.endPort ?? p.port] as const));
+    const own = () => portsOfProtocol(flow.ports ?? [], protocol);
     const tcp = (ports: number[]) => (protocol === "TCP" ? portSet(ports.map((p) => [p, p] as const)) : NO_PORTS);
     const ip = destination.endpoint.kind === "pod" ? destination.endpoint.pod.ip : destination.endpoint.ip;
     if (spec.components.has(flow.to)) return destination.versionRoles.includes(`${spec.version}/${flow.to}`) ? own() : NO_PORTS;

@@ -50,9 +50,10 @@ export interface Actor {
   /** Name in tables: the component id for Longhorn pods, else a short description. */
   name: string;
   endpoint: Endpoint;
-  /** Longhorn components (spec ids) this pod serves: its own plus the roles that run in it. */
-  roles: string[];
-  /** The same as `version/component`: a pod serves a role in the versions it was built for. */
+  /**
+   * The Longhorn components this pod serves, as `version/component`: its own component in every
+   * rendered version, plus the roles that run in it in the versions it was built for.
+   */
   versionRoles: string[];
   /** The networkPolicies.type presets whose ingress controller this pod is. */
   ingressControllerOf?: string[];
@@ -133,37 +134,36 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
         : [];
       return [entry.component, ...hosted].map((role) => `${spec.version}/${role}`);
     });
-    const roles = { roles: [...new Set(versionRoles.map((r) => r.split("/")[1]!))].sort(), versionRoles: versionRoles.sort() };
+    versionRoles.sort();
     const name = variants(entry.component) > 1 ? `${entry.component}@${entry.builtFor.join("+")}` : entry.component;
-    addPod({ name, ...roles }, ns, entry.labels);
+    addPod({ name, versionRoles }, ns, entry.labels);
     // Pods of one component talk to each other (manager to manager, replica to replica): a second
     // pod makes those flows probe-able, since a pod's traffic to itself never leaves it.
-    const talksToItself = specs.some((spec) => spec.flows.some((f) => roles.roles.includes(f.from) && roles.roles.includes(f.to)));
-    if (talksToItself) addPod({ name: `${name} (2nd pod)`, ...roles }, ns, entry.labels);
+    const serves = (version: string, role: string) => versionRoles.includes(`${version}/${role}`);
+    const talksToItself = specs.some((spec) => spec.flows.some((f) => serves(spec.version, f.from) && serves(spec.version, f.to)));
+    if (talksToItself) addPod({ name: `${name} (2nd pod)`, versionRoles }, ns, entry.labels);
   }
 
   // Outsiders.
   const manager = [...longhorn.values()].find((e) => e.component === "longhorn-manager")?.labels ?? { app: "longhorn-manager" };
-  addPod({ name: "look-alike in default (manager labels)", roles: [], versionRoles: [] }, "default", manager);
-  addPod({ name: "unlabelled pod in the Longhorn namespace", roles: [], versionRoles: [] }, ns, {});
-  addPod({ name: "coredns", roles: [], versionRoles: [] }, "kube-system", { "k8s-app": "kube-dns" });
+  addPod({ name: "look-alike in default (manager labels)", versionRoles: [] }, "default", manager);
+  addPod({ name: "unlabelled pod in the Longhorn namespace", versionRoles: [] }, ns, {});
+  addPod({ name: "coredns", versionRoles: [] }, "kube-system", { "k8s-app": "kube-dns" });
   for (const controller of INGRESS_CONTROLLERS) {
-    const existing = actors.find((a) => a.endpoint.kind === "pod" && a.endpoint.pod.namespace === controller.namespace && a.endpoint.pod.name === controller.name);
-    if (existing) existing.ingressControllerOf!.push(controller.type);
-    else addPod({ name: controller.name, roles: [], versionRoles: [], ingressControllerOf: [controller.type] }, controller.namespace, controller.labels);
+    addPod({ name: controller.name, versionRoles: [], ingressControllerOf: [controller.type] }, controller.namespace, controller.labels);
   }
-  addPod({ name: "prometheus", roles: [], versionRoles: [] }, "monitoring", { "app.kubernetes.io/name": "prometheus" });
+  addPod({ name: "prometheus", versionRoles: [] }, "monitoring", { "app.kubernetes.io/name": "prometheus" });
   // One member of each peer the values name, so that what they admit is probed.
   const addPeerSample = (peer: INetworkPolicyPeer, name: string) => {
     if (peer.ipBlock) {
       const cidr = parseCIDR(peer.ipBlock.cidr);
-      if (typeof cidr !== "string") actors.push({ name, roles: [], versionRoles: [], endpoint: addressEndpoint(name, nthAddress(cidr, 1)) });
+      if (typeof cidr !== "string") actors.push({ name, versionRoles: [], endpoint: addressEndpoint(name, nthAddress(cidr, 1)) });
       return;
     }
     const nsLabels = peer.namespaceSelector ? sampleLabels(peer.namespaceSelector) : {};
     const namespace = peer.namespaceSelector ? (nsLabels["kubernetes.io/metadata.name"] ?? name.replace(/[^a-z0-9]+/g, "-")) : ns;
     addNamespace(namespace, nsLabels);
-    addPod({ name, roles: [], versionRoles: [] }, namespace, peer.podSelector ? sampleLabels(peer.podSelector) : {});
+    addPod({ name, versionRoles: [] }, namespace, peer.podSelector ? sampleLabels(peer.podSelector) : {});
   };
   values.metricsScrapeSources.forEach((peer, i) => addPeerSample(peer, `metrics scraper ${i + 1}`));
   values.uiExtraFrom.forEach((peer, i) => addPeerSample(peer, `ui extraFrom ${i + 1}`));
@@ -185,15 +185,15 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
     { name: LONGHORN_NODE, ip: nodeIP(2) },
     { name: OTHER_NODE, ip: nodeIP(3) },
   ];
-  actors.push({ name: `node ${OTHER_NODE}`, roles: [], versionRoles: [], endpoint: addressEndpoint(`node ${OTHER_NODE}`, nodes[1]!.ip) });
-  actors.push({ name: "kube-apiserver", roles: [], versionRoles: [], endpoint: addressEndpoint("kube-apiserver", apiServerIP) });
-  actors.push({ name: "external host", roles: [], versionRoles: [], endpoint: addressEndpoint("external host", "203.0.113.50") });
+  actors.push({ name: `node ${OTHER_NODE}`, versionRoles: [], endpoint: addressEndpoint(`node ${OTHER_NODE}`, nodes[1]!.ip) });
+  actors.push({ name: "kube-apiserver", versionRoles: [], endpoint: addressEndpoint("kube-apiserver", apiServerIP) });
+  actors.push({ name: "external host", versionRoles: [], endpoint: addressEndpoint("external host", "203.0.113.50") });
   // Egress destinations outside the pod network, placed in the CIDRs the values give.
   const egressTarget = (name: string, cidrs: readonly string[], fallback: string) => {
     const cidr = firstCIDR(cidrs);
     const ip = cidr ? nthAddress(cidr, cidr.bits >= (cidr.family === 4 ? 31 : 127) ? 0 : 1) : fallback;
     if (!actors.some((a) => a.endpoint.kind === "address" && a.endpoint.ip === ip)) {
-      actors.push({ name, roles: [], versionRoles: [], endpoint: addressEndpoint(name, ip) });
+      actors.push({ name, versionRoles: [], endpoint: addressEndpoint(name, ip) });
     }
   };
   egressTarget("kube-apiserver endpoint", values.egress.kubeAPIServer.cidrs, apiServerIP);

@@ -2,7 +2,7 @@
 // One policy per selectable component; its ingress rules allow exactly the enforceable flows
 // towards it, merged so that peers with the same ports share a rule.
 import type { LabelSelector } from "./labels.ts";
-import { endpointOf, isEnforceable, type Flow, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
+import { endpointOf, isEnforceable, type Endpoint, type Flow, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
 
 /** Who a rule admits. Pod peers are fixed; the others depend on chart values. */
 export type PeerPlan =
@@ -86,12 +86,15 @@ export function planVersion(spec: ResolvedSpec): VersionPlan {
   return { version: spec.version, policies, unselectable };
 }
 
+/** A component's pods as a policy peer, or undefined when no selector can pick them. */
+function podsOf(endpoint: Extract<Endpoint, { kind: "component" }>): { kind: "pods"; component: string; selector: LabelSelector } | undefined {
+  return endpoint.entry.selector ? { kind: "pods", component: endpoint.id, selector: endpoint.entry.selector } : undefined;
+}
+
 function peerOf(spec: ResolvedSpec, flow: Flow): PeerPlan | undefined {
   const endpoint = endpointOf(spec, flow.from);
   if (!endpoint) return undefined;
-  if (endpoint.kind === "component") {
-    return endpoint.entry.selector ? { kind: "pods", component: endpoint.id, selector: endpoint.entry.selector } : undefined;
-  }
+  if (endpoint.kind === "component") return podsOf(endpoint);
   switch (endpoint.entry.kind) {
     case "nodes":
     case "kube-apiserver":
@@ -169,9 +172,7 @@ export const EXTERNAL_EGRESS_KEYS: Readonly<Record<string, string>> = {
 function destinationOf(spec: ResolvedSpec, flow: Flow): DestinationPlan | undefined {
   const endpoint = endpointOf(spec, flow.to);
   if (!endpoint) return undefined;
-  if (endpoint.kind === "component") {
-    return endpoint.entry.selector ? { kind: "pods", component: endpoint.id, selector: endpoint.entry.selector } : undefined;
-  }
+  if (endpoint.kind === "component") return podsOf(endpoint);
   switch (endpoint.entry.kind) {
     case "dns":
       return { kind: "dns" };

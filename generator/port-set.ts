@@ -23,6 +23,11 @@ export function portSet(ranges: Iterable<PortRange>): PortSet {
   return out;
 }
 
+/** The ports of one protocol among port entries (`{port, endPort?, protocol}`, as the spec writes them). */
+export function portsOfProtocol(ports: readonly { port: number; endPort?: number; protocol: string }[], protocol: string): PortSet {
+  return portSet(ports.filter((p) => p.protocol === protocol).map((p): PortRange => [p.port, p.endPort ?? p.port]));
+}
+
 export function union(...sets: PortSet[]): PortSet {
   return portSet(sets.flat());
 }

@@ -8,6 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Flow, Port, Resolved, ResolvedSpec } from "../generator/model.ts";
 import { loadVersion, PROJECT_ROOT } from "./helpers.ts";
+import { portsOfProtocol } from "../generator/port-set.ts";
 
 const DOCS_DIR = join(PROJECT_ROOT, "..", "shared", "reference", "longhorn-docs");
 
@@ -118,20 +119,6 @@ function parsePorts(cell: string, protocol: string): "user-defined" | Port[] {
   });
 }
 
-/** Port ranges as a sorted list of disjoint [start, end] intervals. */
-function normalise(ports: readonly Port[], protocol: string): [number, number][] {
-  const ranges = ports
-    .filter((p) => p.protocol === protocol)
-    .map((p) => [p.port, p.endPort ?? p.port] as [number, number])
-    .sort((a, b) => a[0] - b[0]);
-  const merged: [number, number][] = [];
-  for (const [start, end] of ranges) {
-    const last = merged[merged.length - 1];
-    if (last && start <= last[1] + 1) last[1] = Math.max(last[1], end);
-    else merged.push([start, end]);
-  }
-  return merged;
-}
 
 type Pair = { from: string; to: string; documentedOnly?: boolean };
 
@@ -170,8 +157,8 @@ function rowIsCovered(spec: ResolvedSpec, row: DocsRow): string | undefined {
     const ok = options.some((pair) => {
       const flows = flowsBetween(spec, pair.from, pair.to).filter((f) => Boolean(f.documentedOnly) === Boolean(pair.documentedOnly));
       if (row.ports === "user-defined") return flows.some((f) => f.userDefinedPorts?.protocol === row.protocol);
-      const want = JSON.stringify(normalise(row.ports, row.protocol));
-      const have = JSON.stringify(normalise(flows.flatMap((f) => f.ports ?? []), row.protocol));
+      const want = JSON.stringify(portsOfProtocol(row.ports, row.protocol));
+      const have = JSON.stringify(portsOfProtocol(flows.flatMap((f) => f.ports ?? []), row.protocol));
       return want === have;
     });
     if (!ok) {
