@@ -106,12 +106,26 @@ function blockDefault(lines: readonly string[], at: number, indent: number): str
   return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
+function unprotectedRows(chart: ReadmeChart): string[] {
+  const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\s+/g, " ");
+  const rows = chart.unprotected.flatMap(({ version, pods }) => pods.map((p) => `| ${version} | ${cell(p.title)} (\`${p.id}\`) | ${cell(p.reason)} |`));
+  return rows.length ? rows : ["| all | none | |"];
+}
+
 function exampleFor(path: string): { example?: string } {
   for (const [pattern, example] of EXAMPLES) if (pattern.test(path)) return { example: example(path) };
   return {};
 }
 
-export function renderChartReadme(valuesYaml: string, chart: { name: string; versions: string[]; newestGA: string }): string {
+export interface ReadmeChart {
+  name: string;
+  versions: string[];
+  newestGA: string;
+  /** Per version, the pods no policy selects, with the reason. */
+  unprotected: { version: string; pods: { id: string; title: string; reason: string }[] }[];
+}
+
+export function renderChartReadme(valuesYaml: string, chart: ReadmeChart): string {
   const docs = valueDocs(valuesYaml);
   const missing = docs.filter((d) => !d.example).map((d) => d.path);
   if (missing.length) throw new Error(`chart README: no example for ${missing.join(", ")}`);
@@ -160,5 +174,14 @@ ${rows.join("\n")}
   component's pods (the 1.5+ webhooks and recovery backend run in the manager) is still restricted
   by the host component's policy.
 - Traffic from a pod's own node (kubelet probes) is never restricted by NetworkPolicy.
+
+## Pods these policies do not select
+
+Every pod Longhorn runs is either restricted by a policy of this chart or listed here, with the
+reason (the spec's \`unprotected\` entries and components without labels to select them by).
+
+| Longhorn | Pod | Why it is not selected |
+|---|---|---|
+${unprotectedRows(chart).join("\n")}
 `;
 }

@@ -14,6 +14,7 @@ import {
 import { endpointOf, isEnforceable, type Flow, type Origin, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
 import type { Source } from "../schema/spec.generated.ts";
 import type { SpecDocument } from "./resolve.ts";
+import { checkInventory } from "./inventory.ts";
 
 // ---------------------------------------------------------------- per file
 
@@ -32,8 +33,8 @@ export function checkDocument({ source, spec }: SpecDocument): Diagnostic[] {
   });
 
   const checkSource = (source: Source | undefined, path: DocPath): void => {
-    if (source && !source.docs && !(source.code ?? []).length && !(source.issues ?? []).length) {
-      report(path, "name where the fact comes from: docs, code or issues");
+    if (source && !source.docs && !(source.code ?? []).length && !(source.issues ?? []).length && !source.client && !source.listener) {
+      report(path, "name where the fact comes from: docs, code, issues, client or listener");
     }
   };
   for (const [id, peer] of Object.entries(spec.peers ?? {})) checkSource(peer?.source, ["peers", id, "source"]);
@@ -172,6 +173,7 @@ export function checkResolved(spec: ResolvedSpec, locate: Locate): Diagnostic[] 
 
   spec.flows.forEach((flow) => checkFlowReferences(spec, flow, known, report));
   checkOverlaps(spec.flows, report);
+  checkInventory(spec, report);
   return out;
 }
 

@@ -8,6 +8,7 @@ import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic }
 import { generatedOutput, loadSpecs } from "./generate.ts";
 import { SpecLoader } from "./load.ts";
 import type { ResolvedSpec } from "./model.ts";
+import { audit, auditAsText, auditHasFindings, identifyCheckout, type Checkout } from "./audit.ts";
 import { diffAsMarkdown, versionDiff } from "./diff.ts";
 import { helmBinary, HelmError } from "./helm.ts";
 import { specAsJson, specAsMarkdown } from "./show.ts";
@@ -272,6 +273,30 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         io.out(`wrote ${options.out}`);
       },
     );
+
+  program
+    .command("audit")
+    .description(
+      "compare one version's spec with local checkouts of Longhorn's repositories at its tag: ports in code the spec misses, spec listeners and cited files no longer found, pods nothing selects; exit 1 when anything is reported",
+    )
+    .requiredOption("--version <version>", "the spec version the checkouts belong to, e.g. 1.12")
+    .argument("<checkouts...>", "checkout directories (named by go.mod or Longhorn's chart), or owner/name=dir")
+    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(specDirOption())
+    .action((dirs: string[], options: { version: string; output: string; specDir: string }) => {
+      const spec = loadVersion(io, options.specDir, "longhorn", options.version);
+      const checkouts: Checkout[] = dirs.map((arg) => {
+        const named = /^([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)=(.+)$/.exec(arg);
+        const dir = resolve(io.cwd, named ? named[2]! : arg);
+        if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${arg}: no such directory`);
+        const repo = named?.[1] ?? identifyCheckout(dir);
+        if (!repo) throw new UsageError(`${arg}: cannot tell which repository this is (no go.mod module, no chart/Chart.yaml named longhorn); write owner/name=${arg}`);
+        return { repo, dir };
+      });
+      const report = audit(spec, checkouts);
+      io.out(options.output === "json" ? JSON.stringify(report, null, 2) : auditAsText(report));
+      if (auditHasFindings(report)) setExit(EXIT_INVALID);
+    });
 
   return program;
 }

@@ -57,8 +57,8 @@ export interface PolicyPlan {
 export interface VersionPlan {
   version: string;
   policies: PolicyPlan[];
-  /** Components no policy can select (no labels), with the reason. */
-  unselectable: { component: string; reason: string }[];
+  /** Pods no policy selects (the spec's unprotected pods, components without labels), with the reason. */
+  unprotected: { id: string; title: string; reason: string }[];
 }
 
 export function camelCase(id: string): string {
@@ -67,10 +67,10 @@ export function camelCase(id: string): string {
 
 export function planVersion(spec: ResolvedSpec): VersionPlan {
   const policies: PolicyPlan[] = [];
-  const unselectable: VersionPlan["unselectable"] = [];
+  const unprotected: VersionPlan["unprotected"] = [...spec.unprotected.values()].map((u) => ({ id: u.id, title: u.title, reason: u.reason }));
   for (const component of spec.components.values()) {
     if (!component.selector) {
-      unselectable.push({ component: component.id, reason: component.notes?.[0] ?? "no selector" });
+      unprotected.push({ id: component.id, title: component.title, reason: component.notes?.[0] ?? "no selector" });
       continue;
     }
     const flows = spec.flows.filter((f) => f.to === component.id && isEnforceable(f) && !f.documentedOnly);
@@ -83,7 +83,7 @@ export function planVersion(spec: ResolvedSpec): VersionPlan {
       egress: egressRules(spec, spec.flows.filter((f) => f.from === component.id && isEnforceable(f) && !f.documentedOnly)),
     });
   }
-  return { version: spec.version, policies, unselectable };
+  return { version: spec.version, policies, unprotected };
 }
 
 /** A component's pods as a policy peer, or undefined when no selector can pick them. */

@@ -22,6 +22,12 @@ handlebars.registerPartial("rule", readFileSync(join(TEMPLATES_DIR, "rule.yaml.h
 handlebars.registerPartial("egressRule", readFileSync(join(TEMPLATES_DIR, "egress-rule.yaml.hbs"), "utf8"));
 handlebars.registerPartial("extraPorts", readFileSync(join(TEMPLATES_DIR, "extra-ports.yaml.hbs"), "utf8"));
 
+/**
+ * Spec text printed by a Helm template, as a Go-template string constant: whatever it holds (braces,
+ * quotes, newlines) prints literally and can never become template syntax.
+ */
+handlebars.registerHelper("goString", (text: unknown) => `{{ ${JSON.stringify(String(text))} }}`);
+
 function compile(name: string): Handlebars.TemplateDelegate {
   return handlebars.compile(readFileSync(join(TEMPLATES_DIR, name), "utf8"), { noEscape: true, strict: true });
 }
@@ -189,7 +195,7 @@ function notesContext(plan: VersionPlan): object {
     version: plan.version,
     openWhenEmpty: openWhenEmpty.filter((o) => o.ports.length > 0),
     metricsPorts: metricsPorts.join("; "),
-    unselectable: plan.unselectable.map((u) => u.component).join(", "),
+    unprotected: plan.unprotected,
   };
 }
 
@@ -231,7 +237,12 @@ export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string
   const files: OutputFile[] = [
     { path: "Chart.yaml", content: renderChartYaml(model, chartVersion, ">=1.25.0-0") },
     { path: "values.yaml", content: renderValuesYaml(model) },
-    { path: "README.md", content: renderChartReadme(renderValuesYaml(model), { name: CHART_NAME, versions: model.versions, newestGA: model.newestGA }) },
+    { path: "README.md", content: renderChartReadme(renderValuesYaml(model), {
+        name: CHART_NAME,
+        versions: model.versions,
+        newestGA: model.newestGA,
+        unprotected: plans.map(({ plan }) => ({ version: plan.version, pods: plan.unprotected })),
+      }) },
     { path: "values.schema.json", content: renderValuesSchema(model) },
     {
       path: "templates/_helpers.tpl",

@@ -1,7 +1,7 @@
 // Stage 3, resolve: follow `extends` from a version to its root and apply each version's changes in order.
 import { basename } from "node:path";
 import type { Diagnostic } from "./diagnostics.ts";
-import type { Component, Feature, Flow, FlowSpec, Origin, Peer, Resolved, ResolvedSpec } from "./model.ts";
+import type { Component, Feature, Flow, FlowSpec, Listener, Origin, Peer, Resolved, ResolvedSpec, UnprotectedPod } from "./model.ts";
 import type { SourceDocument } from "./source.ts";
 
 /** A parsed spec file that passed the schema. */
@@ -40,6 +40,8 @@ export function resolveSpec(leaf: SpecDocument, lookup: SpecLookup): ResolveResu
     components: new Map(),
     peers: new Map(),
     flows: [],
+    listeners: [],
+    unprotected: new Map(),
   };
   for (const doc of chain) applyVersion(resolved, doc, diagnostics);
   return { spec: resolved, diagnostics };
@@ -89,12 +91,12 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
 
   // Removals first, so that a version can drop an entry and define a new one with the same id.
   const removed = { components: new Map<string, Origin>(), peers: new Map<string, Origin>() };
-  const removeFrom = <T>(kind: "features" | "components" | "peers", entries: Map<string, T>): void => {
+  const removeFrom = <T>(kind: "features" | "components" | "peers" | "unprotected", entries: Map<string, T>): void => {
     (spec.remove?.[kind] ?? []).forEach((id, i) => {
       const at = origin(["remove", kind, i]);
       if (!entries.delete(id)) {
         diagnostics.push({ ...at, message: `cannot remove ${kindName(kind)} "${id}": ${notInherited(spec)}` });
-      } else if (kind !== "features") {
+      } else if (kind === "components" || kind === "peers") {
         removed[kind].set(id, at);
       }
     });
@@ -102,17 +104,22 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
   removeFrom("features", target.features);
   removeFrom("components", target.components);
   removeFrom("peers", target.peers);
-  (spec.remove?.flows ?? []).forEach((id, i) => {
-    const index = target.flows.findIndex((f) => f.id === id);
-    if (index < 0) {
-      const at = origin(["remove", "flows", i]);
-      diagnostics.push({ ...at, message: `cannot remove flow "${id}": ${notInherited(spec)}` });
-    } else {
-      target.flows.splice(index, 1);
-    }
-  });
+  removeFrom("unprotected", target.unprotected);
+  const removeListed = <T extends { id: string }>(kind: "flows" | "listeners", entries: T[]): void => {
+    (spec.remove?.[kind] ?? []).forEach((id, i) => {
+      const index = entries.findIndex((e) => e.id === id);
+      if (index < 0) {
+        const at = origin(["remove", kind, i]);
+        diagnostics.push({ ...at, message: `cannot remove ${kindName(kind)} "${id}": ${notInherited(spec)}` });
+      } else {
+        entries.splice(index, 1);
+      }
+    });
+  };
+  removeListed("flows", target.flows);
+  removeListed("listeners", target.listeners);
 
-  const merge = <T>(kind: "features" | "components" | "peers", entries: Map<string, Resolved<T>>): void => {
+  const merge = <T>(kind: "features" | "components" | "peers" | "unprotected", entries: Map<string, Resolved<T>>): void => {
     for (const [id, value] of Object.entries((spec[kind] ?? {}) as Record<string, T | undefined>)) {
       if (value !== undefined) entries.set(id, { ...value, id, origin: origin([kind, id], true) });
     }
@@ -120,24 +127,29 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
   merge<Feature>("features", target.features);
   merge<Component>("components", target.components);
   merge<Peer>("peers", target.peers);
+  merge<UnprotectedPod>("unprotected", target.unprotected);
 
-  const firstInThisFile = new Map<string, number>();
-  (spec.flows ?? []).forEach((flow: Flow, i) => {
-    const at = origin(["flows", i]);
-    const earlier = firstInThisFile.get(flow.id);
-    if (earlier !== undefined) {
-      diagnostics.push({
-        ...origin(["flows", i, "id"]),
-        message: `duplicate flow id "${flow.id}" (also flows[${earlier}] at line ${source.lineOf(["flows", earlier])})`,
-      });
-      return;
-    }
-    firstInThisFile.set(flow.id, i);
-    const entry: Resolved<Flow> = { ...flow, origin: at };
-    const inherited = target.flows.findIndex((f) => f.id === flow.id);
-    if (inherited >= 0) target.flows[inherited] = entry;
-    else target.flows.push(entry);
-  });
+  // Listed entries (flows, listeners): an inherited id is replaced in place, a new one appended.
+  const mergeListed = <T extends { id: string }>(kind: "flows" | "listeners", entries: Resolved<T>[]): void => {
+    const firstInThisFile = new Map<string, number>();
+    ((spec[kind] ?? []) as unknown as T[]).forEach((item, i) => {
+      const earlier = firstInThisFile.get(item.id);
+      if (earlier !== undefined) {
+        diagnostics.push({
+          ...origin([kind, i, "id"]),
+          message: `duplicate ${kindName(kind)} id "${item.id}" (also ${kind}[${earlier}] at line ${source.lineOf([kind, earlier])})`,
+        });
+        return;
+      }
+      firstInThisFile.set(item.id, i);
+      const entry = { ...item, origin: origin([kind, i]) } as Resolved<T>;
+      const inherited = entries.findIndex((e) => e.id === item.id);
+      if (inherited >= 0) entries[inherited] = entry;
+      else entries.push(entry);
+    });
+  };
+  mergeListed<Flow>("flows", target.flows);
+  mergeListed<Listener>("listeners", target.listeners);
 
   // A removed component or peer must not leave flows behind that still use it.
   for (const kind of ["components", "peers"] as const) {
@@ -156,8 +168,8 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
   }
 }
 
-function kindName(kind: "features" | "components" | "peers"): string {
-  return kind.slice(0, -1);
+function kindName(kind: "features" | "components" | "peers" | "unprotected" | "flows" | "listeners"): string {
+  return kind === "unprotected" ? "unprotected pod" : kind.slice(0, -1);
 }
 
 function notInherited(spec: FlowSpec): string {

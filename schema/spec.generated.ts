@@ -2,6 +2,10 @@
  * Do not edit by hand: change the schema and run `netpolgen generate`. */
 
 /**
+ * A place in code: `owner/repo@ref path:line`, optionally followed by a space and a symbol or note, e.g. `longhorn/longhorn-manager@v1.5.0 app/daemon.go:214 CheckWebhookServiceAvailability`. `ref` is a tag (`v1.5.0`) or a commit.
+ */
+export type CodeCite = string;
+/**
  * The transport protocol, as NetworkPolicy spells it.
  */
 export type Protocol = "TCP" | "UDP" | "SCTP";
@@ -65,6 +69,16 @@ export interface FlowSpec {
    */
   flows?: Flow[];
   /**
+   * The ports each component's pods listen on, found in code (container ports, listen addresses, port constants). Every listener is reached by a flow or declared closed; every flow to a component ends at one of its listeners. An entry whose id is inherited replaces the inherited one.
+   */
+  listeners?: Listener[];
+  /**
+   * Pods the product runs that no policy selects, each with the reason (no labels to select them by, host network). NOTES and the chart README list them. Keys are ids (sharing one namespace with component and peer ids); an entry replaces an inherited one of the same id.
+   */
+  unprotected?: {
+    [k: string]: UnprotectedPod;
+  };
+  /**
    * Inherited entries that no longer exist in this version. Each id must be inherited; removing a component or peer requires removing (or replacing) the flows that use it.
    */
   remove?: {
@@ -84,6 +98,14 @@ export interface FlowSpec {
      * Flow ids to drop.
      */
     flows?: Id[];
+    /**
+     * Listener ids to drop.
+     */
+    listeners?: Id[];
+    /**
+     * Unprotected pod ids to drop.
+     */
+    unprotected?: Id[];
   };
 }
 /**
@@ -115,23 +137,7 @@ export interface Component {
    * What the component does, in a sentence.
    */
   description?: string;
-  /**
-   * How the component's pods come to exist.
-   */
-  workload: {
-    /**
-     * The workload kind that owns the pods.
-     */
-    kind: "DaemonSet" | "Deployment" | "StatefulSet" | "Job" | "CronJob" | "Pod";
-    /**
-     * The workload's name (or name prefix for generated names), e.g. `longhorn-manager`.
-     */
-    name?: string;
-    /**
-     * Who creates the workload: `chart` (the Helm chart or manifest), or the id of the component that creates it at run time (e.g. `longhorn-manager`).
-     */
-    createdBy: string;
-  };
+  workload: Workload;
   /**
    * An identifier: lower-case words joined by hyphens, e.g. `longhorn-manager`.
    */
@@ -158,6 +164,23 @@ export interface Component {
    */
   notes?: string[];
   source: Source;
+}
+/**
+ * How the component's pods come to exist.
+ */
+export interface Workload {
+  /**
+   * The workload kind that owns the pods.
+   */
+  kind: "DaemonSet" | "Deployment" | "StatefulSet" | "Job" | "CronJob" | "Pod";
+  /**
+   * The workload's name (or name prefix for generated names), e.g. `longhorn-manager`.
+   */
+  name?: string;
+  /**
+   * Who creates the workload: `chart` (the Helm chart or manifest), or the id of the component that creates it at run time (e.g. `longhorn-manager`).
+   */
+  createdBy: string;
 }
 /**
  * The label selector that selects exactly this component's pods, as a NetworkPolicy podSelector would. Omitted only for pods that carry no label to select them by (they can then take part in no enforceable flow).
@@ -188,7 +211,7 @@ export interface LabelSelector {
   }[];
 }
 /**
- * Where the fact comes from: the docs version whose table states it, code paths, issue numbers. At least one of `docs`, `code` and `issues` is given.
+ * Where the fact comes from: the docs version whose table states it, code paths, issue numbers, and for a flow the client's dial site and the listener. At least one of `docs`, `code`, `issues`, `client` and `listener` is given.
  */
 export interface Source {
   /**
@@ -216,6 +239,18 @@ export interface Source {
    * Issues or pull requests as owner/name#number, e.g. `longhorn/longhorn#6317`.
    */
   issues?: string[];
+  /**
+   * Where the client opens the connection (dial site, URL built from a pod IP or Service name, in-cluster client), at the version's tag. Required for a flow from a component.
+   *
+   * @minItems 1
+   */
+  client?: [CodeCite, ...CodeCite[]];
+  /**
+   * Where the destination listens (listen address, container port, port constant), at the version's tag. Required for a flow to a component and for a listener.
+   *
+   * @minItems 1
+   */
+  listener?: [CodeCite, ...CodeCite[]];
 }
 /**
  * An endpoint that is not a pod of the product.
@@ -318,4 +353,47 @@ export interface Port {
    * What listens there, e.g. "proxy service".
    */
   description?: string;
+}
+/**
+ * Ports a component's pods listen on; its source cites the listen address, container port or port constant (`source.listener`).
+ */
+export interface Listener {
+  /**
+   * An identifier: lower-case words joined by hyphens, e.g. `longhorn-manager`.
+   */
+  id: string;
+  /**
+   * An identifier: lower-case words joined by hyphens, e.g. `longhorn-manager`.
+   */
+  component: string;
+  /**
+   * The ports or port ranges.
+   *
+   * @minItems 1
+   */
+  ports: [Port, ...Port[]];
+  /**
+   * What serves there, in a sentence.
+   */
+  purpose: string;
+  /**
+   * Set when no flow may reach the listener (a debug or pprof port, a port nothing dials): the reason. Generated policies never open it.
+   */
+  closed?: string;
+  source: Source;
+}
+/**
+ * A pod the product runs that no NetworkPolicy of the chart selects.
+ */
+export interface UnprotectedPod {
+  /**
+   * Human-readable name.
+   */
+  title: string;
+  workload: Workload;
+  /**
+   * Why no policy selects it, and what it sends and accepts.
+   */
+  reason: string;
+  source: Source;
 }

@@ -2,15 +2,15 @@
 // resolved spec, with exactly the documented ports; and every flow the spec marks as documented
 // appears in that page. The mapping from the docs' wording to spec ids is written here by hand,
 // from the docs, independently of the spec's own titles.
-import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Flow, Port, Resolved, ResolvedSpec } from "../generator/model.ts";
-import { loadVersion, PROJECT_ROOT } from "./helpers.ts";
+import { parse } from "yaml";
+import { loadVersion, PROJECT_ROOT, SPEC_VERSIONS } from "./helpers.ts";
 import { portsOfProtocol } from "../generator/port-set.ts";
 
-const DOCS_DIR = join(PROJECT_ROOT, "..", "shared", "reference", "longhorn-docs");
 
 /** Docs section title → the component(s) it describes. */
 const SECTIONS: Record<string, string[]> = {
@@ -79,34 +79,35 @@ interface DocsPage {
   userDefined: { section: string; direction: "ingress" | "egress" }[];
 }
 
-function parseDocsPage(text: string): DocsPage {
+/** The tables of one docs version, from the extracted data (test/fixtures/longhorn-docs/tables.yaml). */
+interface TablesFile {
+  pages: {
+    versions: string[];
+    url: string;
+    sections: { title: string; ingress?: Cell; egress?: Cell }[];
+  }[];
+}
+type Cell = [string, string, string][] | "None" | "Users defined";
+
+const TABLES = parse(readFileSync(join(PROJECT_ROOT, "test/fixtures/longhorn-docs/tables.yaml"), "utf8")) as TablesFile;
+
+function pageOf(docsVersion: string): DocsPage {
+  const entry = TABLES.pages.find((p) => p.versions.includes(docsVersion));
+  if (!entry) throw new Error(`no tables for docs ${docsVersion}`);
   const page: DocsPage = { rows: [], none: [], userDefined: [] };
-  let section = "";
-  let direction: "ingress" | "egress" | undefined;
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    const heading = /^###\s+(.+)$/.exec(line);
-    if (heading) {
-      section = heading[1]!.trim();
-      direction = undefined;
-      continue;
+  for (const { title: section, ...directions } of entry.sections) {
+    for (const direction of ["ingress", "egress"] as const) {
+      const cell = directions[direction];
+      if (cell === "None") page.none.push({ section, direction });
+      else if (cell === "Users defined") page.userDefined.push({ section, direction });
+      else for (const [label, ports, protocol] of cell ?? []) page.rows.push({ section, direction, label, ports: parsePorts(ports, protocol), protocol });
     }
-    const sub = /^####\s+(ingress|egress)\s*:?$/i.exec(line);
-    if (sub) {
-      direction = sub[1]!.toLowerCase() as "ingress" | "egress";
-      continue;
-    }
-    if (!direction || !section) continue;
-    if (/^none$/i.test(line)) page.none.push({ section, direction });
-    else if (/^users defined$/i.test(line)) page.userDefined.push({ section, direction });
-    const row = /^`([^`]+)`\s*\|\s*(.+?)\s*\|\s*(\w+)\s*$/.exec(line);
-    if (row) page.rows.push({ section, direction, label: row[1]!, ports: parsePorts(row[2]!, row[3]!), protocol: row[3]! });
   }
   return page;
 }
 
 function parsePorts(cell: string, protocol: string): "user-defined" | Port[] {
-  const text = cell.replace(/`/g, "").trim();
+  const text = cell.trim();
   if (!/^\d/.test(text)) return "user-defined";
   return text.split(";").map((part) => {
     const match = /^(\d+)(?:-(\d+))?/.exec(part.trim());
@@ -118,7 +119,6 @@ function parsePorts(cell: string, protocol: string): "user-defined" | Port[] {
     };
   });
 }
-
 
 type Pair = { from: string; to: string; documentedOnly?: boolean };
 
@@ -169,20 +169,19 @@ function rowIsCovered(spec: ResolvedSpec, row: DocsRow): string | undefined {
   return undefined;
 }
 
-const docsFiles = existsSync(DOCS_DIR)
-  ? readdirSync(DOCS_DIR)
-      .filter((f) => /^\d+\.\d+\.\d+\.md$/.test(f))
-      .map((f) => f.replace(/\.md$/, ""))
-      .filter((v) => {
-        const [major, minor] = v.split(".").map(Number);
-        return major === 1 && minor! >= 4 && minor! <= 13;
-      })
-  : [];
+const docsFiles = TABLES.pages.flatMap((p) => p.versions);
 
-test("the docs pages of 1.4.0 … 1.13.0 are available", () => {
-  assert.ok(existsSync(DOCS_DIR), `expected the Longhorn docs pages in ${DOCS_DIR}`);
+test("the docs tables of 1.4.0 … 1.13.0 are in the repository, each version once", () => {
   // 5 (1.4) + 7 (1.5) + 6 (1.6) + 5 (1.7) + 4 (1.8) + 4 (1.9) + 4 (1.10) + 5 (1.11) + 3 (1.12) + 1 (1.13)
   assert.is(docsFiles.length, 44);
+  assert.is(new Set(docsFiles).size, 44);
+  for (const page of TABLES.pages) assert.match(page.url, /^https:\/\/longhorn\.io\/docs\/1\.\d+\.\d+\/references\/networking\/$/);
+});
+
+test("every docs version the spec lists has its tables", () => {
+  for (const version of SPEC_VERSIONS) {
+    for (const docs of loadVersion(version).docs) assert.ok(docsFiles.includes(docs), `spec ${version} lists docs ${docs}, which has no tables`);
+  }
 });
 
 for (const docsVersion of docsFiles) {
@@ -191,7 +190,7 @@ for (const docsVersion of docsFiles) {
   test(`docs ${docsVersion}: every row is a flow of spec ${minor}`, () => {
     const spec = loadVersion(minor);
     assert.ok(spec.docs.includes(docsVersion), `spec ${minor} lists docs ${docsVersion}`);
-    const page = parseDocsPage(readFileSync(join(DOCS_DIR, `${docsVersion}.md`), "utf8"));
+    const page = pageOf(docsVersion);
     assert.ok(page.rows.length >= 35, `parsed ${page.rows.length} rows`);
     const problems = page.rows.map((row) => rowIsCovered(spec, row)).filter(Boolean);
     assert.equal(problems, []);
@@ -205,7 +204,7 @@ for (const docsVersion of docsFiles) {
 
   test(`docs ${docsVersion}: every documented flow of spec ${minor} is in the page`, () => {
     const spec = loadVersion(minor);
-    const page = parseDocsPage(readFileSync(join(DOCS_DIR, `${docsVersion}.md`), "utf8"));
+    const page = pageOf(docsVersion);
     const covered = new Set<string>();
     for (const row of page.rows) {
       for (const pair of candidatePairs(row)) covered.add(`${pair.from}→${pair.to}`);
