@@ -5,7 +5,7 @@
 //   port constants and port ranges in Go sources) that no listener or flow of the spec accounts for;
 // - spec listeners whose port is no longer found in the repository their source cites, and cited
 //   files (client or listener) that no longer exist;
-// - workloads of the deploy manifest whose pods no component selects and no unprotected entry names;
+// - workloads of the deploy manifest whose pods no component selects or names (by workload name);
 // - listen calls whose address the tool cannot read (a variable, a flag): for a human to review.
 //
 // Reading the code is the tool's job; deciding is the reviewer's. Nothing here changes the spec.
@@ -259,7 +259,7 @@ export function audit(spec: ResolvedSpec, checkouts: readonly Checkout[]): Audit
     .flatMap((s) => s.workloads)
     .filter((w) => {
       const selected = components.some((c) => c.selector && selectorMatches(c.selector, { ...w.labels, ...jobLabels(w) }));
-      const named = [...spec.unprotected.values()].some((u) => u.workload.name === w.name);
+      const named = components.some((c) => c.workload.name === w.name);
       return !selected && !named;
     });
 
@@ -301,7 +301,7 @@ export function auditAsText(report: AuditReport): string {
   );
   section("Cited files missing from the checkout", report.missingCitedFiles.map((m) => `${m.entry}: ${m.cite}`));
   section(
-    "Workloads no component selects and no unprotected entry names",
+    "Workloads no component selects or names",
     report.podsNotAccounted.map((w) => `${w.kind} ${w.name} (${w.repo} ${w.file}) labels ${JSON.stringify(w.labels)}`),
   );
   section("Listen calls without a literal address (review by hand)", report.review.map((f) => `${at(f)}: ${f.text}`));

@@ -157,7 +157,7 @@ export function checkResolved(spec: ResolvedSpec, locate: Locate): Diagnostic[] 
       continue;
     }
     if (!component.selector) {
-      if (!(component.notes ?? []).length) report(origin, [], "a component without a selector needs notes saying why it cannot be selected", true);
+      if (component.unprotected === undefined) report(origin, [], "a component without a selector is unprotected: say why in `unprotected`", true);
       continue;
     }
     if (!selectorIsWellFormed(component.selector)) continue; // reported by checkDocument
@@ -201,8 +201,8 @@ function checkFlowReferences(spec: ResolvedSpec, flow: Resolved<Flow>, known: st
     if (end.kind === "component" && end.entry.hostNetwork) {
       report(flow.origin, [end === from ? "from" : "to"], `"${end.id}" uses the host network, which NetworkPolicy does not govern: set enforceable: false`);
     }
-    if (end.kind === "component" && !end.entry.selector && end.entry.runsIn === undefined) {
-      report(flow.origin, [end === from ? "from" : "to"], `"${end.id}" has no selector, so no NetworkPolicy can allow this flow: set enforceable: false`);
+    if (end.kind === "component" && end.entry.runsIn === undefined && (!end.entry.selector || end.entry.unprotected !== undefined)) {
+      report(flow.origin, [end === from ? "from" : "to"], `"${end.id}" is unprotected (no policy selects its pods), so no NetworkPolicy governs this flow: set enforceable: false`);
     }
   }
 }

@@ -1,5 +1,5 @@
-// Stage 4b, the evidence checks of a resolved version: the listener inventory, the code cites of
-// every flow, and the pods no policy selects.
+// Stage 4b, the evidence checks of a resolved version: the listener inventory, and the code cites of
+// every flow.
 //
 // - every listener belongs to a component and is reached by at least one flow, or is `closed`
 //   with a reason (and then no flow may reach it);
@@ -8,7 +8,6 @@
 //   listen on their roles' ports);
 // - a flow from a component cites the client's dial site, a flow to a component the listener;
 //   documented-only flows, which nothing serves, are exempt;
-// - unprotected pods have ids of their own.
 import type { DocPath } from "./diagnostics.ts";
 import { endpointOf, type Flow, type Listener, type Origin, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
 import { formatPorts, intersect, isEmpty, portsOfProtocol, subtract, type PortSet } from "./port-set.ts";
@@ -82,12 +81,6 @@ export function checkInventory(spec: ResolvedSpec, report: ReportAt): void {
     }
     if (flow.userDefinedPorts) {
       report(flow.origin, ["userDefinedPorts"], `a flow to the component "${flow.to}" names its listener's ports; userDefinedPorts is for peers`, true);
-    }
-  }
-
-  for (const [id, pod] of spec.unprotected) {
-    if (spec.components.has(id) || spec.peers.has(id)) {
-      report(pod.origin, [], `unprotected pod id "${id}" is also a ${spec.components.has(id) ? "component" : "peer"} id`, true);
     }
   }
 }

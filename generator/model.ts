@@ -1,7 +1,7 @@
 // The resolved spec of one product version: inheritance applied, every entry tagged with where it was written.
-import type { Component, Feature, Flow, FlowSpec, Listener, Peer, Port, UnprotectedPod } from "../schema/spec.generated.ts";
+import type { Component, Feature, Flow, FlowSpec, Listener, Peer, Port } from "../schema/spec.generated.ts";
 
-export type { Component, Feature, Flow, FlowSpec, Listener, Peer, Port, UnprotectedPod };
+export type { Component, Feature, Flow, FlowSpec, Listener, Peer, Port };
 
 /** Where an entry of the resolved spec was written. */
 export interface Origin {
@@ -30,8 +30,6 @@ export interface ResolvedSpec {
   flows: Resolved<Flow>[];
   /** The ports each component listens on. */
   listeners: Resolved<Listener>[];
-  /** Pods no policy selects, with the reason. */
-  unprotected: Map<string, Resolved<UnprotectedPod>>;
 }
 
 /** Either end of a flow. */

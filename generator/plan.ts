@@ -57,7 +57,7 @@ export interface PolicyPlan {
 export interface VersionPlan {
   version: string;
   policies: PolicyPlan[];
-  /** Pods no policy selects (the spec's unprotected pods, components without labels), with the reason. */
+  /** Components whose pods no policy selects (`unprotected`), with the reason. */
   unprotected: { id: string; title: string; reason: string }[];
 }
 
@@ -67,10 +67,10 @@ export function camelCase(id: string): string {
 
 export function planVersion(spec: ResolvedSpec): VersionPlan {
   const policies: PolicyPlan[] = [];
-  const unprotected: VersionPlan["unprotected"] = [...spec.unprotected.values()].map((u) => ({ id: u.id, title: u.title, reason: u.reason }));
+  const unprotected: VersionPlan["unprotected"] = [];
   for (const component of spec.components.values()) {
-    if (!component.selector) {
-      unprotected.push({ id: component.id, title: component.title, reason: component.notes?.[0] ?? "no selector" });
+    if (component.unprotected !== undefined || !component.selector) {
+      unprotected.push({ id: component.id, title: component.title, reason: component.unprotected ?? "no selector" });
       continue;
     }
     const flows = spec.flows.filter((f) => f.to === component.id && isEnforceable(f) && !f.documentedOnly);

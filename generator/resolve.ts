@@ -1,7 +1,7 @@
 // Stage 3, resolve: follow `extends` from a version to its root and apply each version's changes in order.
 import { basename } from "node:path";
 import type { Diagnostic } from "./diagnostics.ts";
-import type { Component, Feature, Flow, FlowSpec, Listener, Origin, Peer, Resolved, ResolvedSpec, UnprotectedPod } from "./model.ts";
+import type { Component, Feature, Flow, FlowSpec, Listener, Origin, Peer, Resolved, ResolvedSpec } from "./model.ts";
 import type { SourceDocument } from "./source.ts";
 
 /** A parsed spec file that passed the schema. */
@@ -41,7 +41,6 @@ export function resolveSpec(leaf: SpecDocument, lookup: SpecLookup): ResolveResu
     peers: new Map(),
     flows: [],
     listeners: [],
-    unprotected: new Map(),
   };
   for (const doc of chain) applyVersion(resolved, doc, diagnostics);
   return { spec: resolved, diagnostics };
@@ -91,7 +90,7 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
 
   // Removals first, so that a version can drop an entry and define a new one with the same id.
   const removed = { components: new Map<string, Origin>(), peers: new Map<string, Origin>() };
-  const removeFrom = <T>(kind: "features" | "components" | "peers" | "unprotected", entries: Map<string, T>): void => {
+  const removeFrom = <T>(kind: "features" | "components" | "peers", entries: Map<string, T>): void => {
     (spec.remove?.[kind] ?? []).forEach((id, i) => {
       const at = origin(["remove", kind, i]);
       if (!entries.delete(id)) {
@@ -104,7 +103,6 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
   removeFrom("features", target.features);
   removeFrom("components", target.components);
   removeFrom("peers", target.peers);
-  removeFrom("unprotected", target.unprotected);
   const removeListed = <T extends { id: string }>(kind: "flows" | "listeners", entries: T[]): void => {
     (spec.remove?.[kind] ?? []).forEach((id, i) => {
       const index = entries.findIndex((e) => e.id === id);
@@ -119,7 +117,7 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
   removeListed("flows", target.flows);
   removeListed("listeners", target.listeners);
 
-  const merge = <T>(kind: "features" | "components" | "peers" | "unprotected", entries: Map<string, Resolved<T>>): void => {
+  const merge = <T>(kind: "features" | "components" | "peers", entries: Map<string, Resolved<T>>): void => {
     for (const [id, value] of Object.entries((spec[kind] ?? {}) as Record<string, T | undefined>)) {
       if (value !== undefined) entries.set(id, { ...value, id, origin: origin([kind, id], true) });
     }
@@ -127,7 +125,6 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
   merge<Feature>("features", target.features);
   merge<Component>("components", target.components);
   merge<Peer>("peers", target.peers);
-  merge<UnprotectedPod>("unprotected", target.unprotected);
 
   // Listed entries (flows, listeners): an inherited id is replaced in place, a new one appended.
   const mergeListed = <T extends { id: string }>(kind: "flows" | "listeners", entries: Resolved<T>[]): void => {
@@ -168,8 +165,8 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
   }
 }
 
-function kindName(kind: "features" | "components" | "peers" | "unprotected" | "flows" | "listeners"): string {
-  return kind === "unprotected" ? "unprotected pod" : kind.slice(0, -1);
+function kindName(kind: "features" | "components" | "peers" | "flows" | "listeners"): string {
+  return kind.slice(0, -1);
 }
 
 function notInherited(spec: FlowSpec): string {

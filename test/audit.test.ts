@@ -46,7 +46,7 @@ test("spec listeners no longer in the code, and cited files that are gone", () =
   assert.ok(!report.missingCitedFiles.some((m) => m.cite.includes("longhorn-ui")));
 });
 
-test("workloads nothing selects: a Job with unknown labels; named unprotected pods are accounted for", () => {
+test("workloads nothing selects: a Job with unknown labels; pods a component names are accounted for", () => {
   const report = fixtureReport();
   assert.equal(report.podsNotAccounted.map((w) => `${w.kind} ${w.name}`), ["Job longhorn-mystery"]);
 });
