@@ -73,12 +73,6 @@ export interface FlowSpec {
    */
   listeners?: Listener[];
   /**
-   * Pods the product runs that no policy selects, each with the reason (no labels to select them by, host network). NOTES and the chart README list them. Keys are ids (sharing one namespace with component and peer ids); an entry replaces an inherited one of the same id.
-   */
-  unprotected?: {
-    [k: string]: UnprotectedPod;
-  };
-  /**
    * Inherited entries that no longer exist in this version. Each id must be inherited; removing a component or peer requires removing (or replacing) the flows that use it.
    */
   remove?: {
@@ -102,10 +96,6 @@ export interface FlowSpec {
      * Listener ids to drop.
      */
     listeners?: Id[];
-    /**
-     * Unprotected pod ids to drop.
-     */
-    unprotected?: Id[];
   };
 }
 /**
@@ -160,6 +150,10 @@ export interface Component {
    */
   hostNetwork?: boolean;
   /**
+   * Set when no policy of the chart selects these pods (no label a selector can match, a name with a per-run suffix): the reason, and what the pods send and accept. NOTES and the chart README list them. A component without a selector must give it; its flows are not enforceable.
+   */
+  unprotected?: string;
+  /**
    * Facts that matter for policy but are not flows (e.g. traffic over a Unix socket or a secondary Multus interface).
    */
   notes?: string[];
@@ -183,7 +177,7 @@ export interface Workload {
   createdBy: string;
 }
 /**
- * The label selector that selects exactly this component's pods, as a NetworkPolicy podSelector would. Omitted only for pods that carry no label to select them by (they can then take part in no enforceable flow).
+ * The label selector that selects exactly this component's pods, as a NetworkPolicy podSelector would. Omitted only for pods that carry no label to select them by; such a component sets `unprotected`.
  */
 export interface LabelSelector {
   /**
@@ -380,20 +374,5 @@ export interface Listener {
    * Set when no flow may reach the listener (a debug or pprof port, a port nothing dials): the reason. Generated policies never open it.
    */
   closed?: string;
-  source: Source;
-}
-/**
- * A pod the product runs that no NetworkPolicy of the chart selects.
- */
-export interface UnprotectedPod {
-  /**
-   * Human-readable name.
-   */
-  title: string;
-  workload: Workload;
-  /**
-   * Why no policy selects it, and what it sends and accepts.
-   */
-  reason: string;
   source: Source;
 }
