@@ -52,10 +52,10 @@ const EXAMPLES: [RegExp, (path: string) => string][] = [
   [/^networkPolicies\.egress\.kubeAPIServer$/, () => "networkPolicies.egress.kubeAPIServer: {cidrs: [10.0.0.10/32], ports: [6443]}"],
   [/^networkPolicies\.egress\.kubeAPIServer\.cidrs$/, () => "--set 'networkPolicies.egress.kubeAPIServer.cidrs={10.0.0.10/32}'"],
   [/^networkPolicies\.egress\.kubeAPIServer\.ports$/, () => "--set 'networkPolicies.egress.kubeAPIServer.ports={6443}'"],
-  [/^networkPolicies\.egress\.(backupstore|backingImageDownload)$/, (p) => `${p}: {cidrs: [192.0.2.0/24], ports: [443]}`],
-  [/^networkPolicies\.egress\.(backupstore|backingImageDownload)\.open$/, (p) => `--set ${p}=true`],
-  [/^networkPolicies\.egress\.(backupstore|backingImageDownload)\.cidrs$/, (p) => `--set '${p}={192.0.2.0/24}'`],
-  [/^networkPolicies\.egress\.(backupstore|backingImageDownload)\.ports$/, (p) => `--set '${p}={443}'`],
+  [/^networkPolicies\.egress\.(backupstore|backingImageDownload|upgradeResponder)$/, (p) => `${p}: {cidrs: [192.0.2.0/24], ports: [443]}`],
+  [/^networkPolicies\.egress\.(backupstore|backingImageDownload|upgradeResponder)\.open$/, (p) => `--set ${p}=true`],
+  [/^networkPolicies\.egress\.(backupstore|backingImageDownload|upgradeResponder)\.cidrs$/, (p) => `--set '${p}={192.0.2.0/24}'`],
+  [/^networkPolicies\.egress\.(backupstore|backingImageDownload|upgradeResponder)\.ports$/, (p) => `--set '${p}={443}'`],
   [/^nameOverride$/, () => "--set nameOverride=lhnp"],
   [/^fullnameOverride$/, () => "--set fullnameOverride=lhnp"],
   [/^commonLabels$/, () => "commonLabels: {team: storage}"],
@@ -169,7 +169,8 @@ ${rows.join("\n")}
 - With \`egress.enabled\` and no \`egress.kubeAPIServer.cidrs\`, the API server ports are open to any
   destination (pods cannot name the API server otherwise); set the endpoint CIDRs to close that.
 - With \`egress.enabled\`, backups and backing image downloads are blocked until
-  \`egress.backupstore\` / \`egress.backingImageDownload\` give CIDRs or \`open: true\`.
+  \`egress.backupstore\` / \`egress.backingImageDownload\` give CIDRs or \`open: true\`; the
+  manager's upgrade check fails until \`egress.upgradeResponder\` does.
 - \`components.<c>.enabled: false\` removes that component's policy; a role that runs inside another
   component's pods (the 1.5+ webhooks and recovery backend run in the manager) is still restricted
   by the host component's policy.

@@ -51,6 +51,10 @@ export function checkDocument({ source, spec }: SpecDocument): Diagnostic[] {
     checkFlowShape(flow, ["flows", i], report);
     checkSource(flow.source, ["flows", i, "source"]);
   });
+  (spec.listeners ?? []).forEach((listener, i) => {
+    listener.ports.forEach((port, j) => checkPort(port, ["listeners", i, "ports", j], report));
+    checkSource(listener.source, ["listeners", i, "source"]);
+  });
   return out;
 }
 

@@ -79,7 +79,7 @@ export function checkInventory(spec: ResolvedSpec, report: ReportAt): void {
         report(flow.origin, ["ports"], `"${flow.to}" declares no open listener on ${protocol} ${formatPorts(missing)} (its listeners: ${describe(open.flatMap((l) => l.ports)) || "none"})`);
       }
     }
-    if (flow.userDefinedPorts) {
+    if (flow.userDefinedPorts && !flow.ports) {
       report(flow.origin, ["userDefinedPorts"], `a flow to the component "${flow.to}" names its listener's ports; userDefinedPorts is for peers`, true);
     }
   }

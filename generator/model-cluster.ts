@@ -41,7 +41,7 @@ export interface EgressValues {
   enabled: boolean;
   dns: { namespaceSelector: SelectorLike; podSelector: SelectorLike; nodeLocalAddress: string };
   kubeAPIServer: { cidrs: string[]; ports: number[] };
-  /** By values key (backupstore, backingImageDownload). */
+  /** By values key (backupstore, backingImageDownload, upgradeResponder). */
   external: (valueKey: string) => ExternalEgress;
 }
 
@@ -199,6 +199,7 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
   egressTarget("kube-apiserver endpoint", values.egress.kubeAPIServer.cidrs, apiServerIP);
   egressTarget("backupstore", values.egress.external("backupstore").cidrs, "198.51.100.20");
   egressTarget("backing image download server", values.egress.external("backingImageDownload").cidrs, "198.51.100.30");
+  egressTarget("upgrade responder", values.egress.external("upgradeResponder").cidrs, "198.51.100.40");
   if (values.egress.dns.nodeLocalAddress) egressTarget("NodeLocal DNSCache", [], values.egress.dns.nodeLocalAddress);
 
   return { cluster: { namespaces: [...namespaces.values()], nodes, pods }, actors };

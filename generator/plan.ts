@@ -167,6 +167,7 @@ export function normalisePorts(ports: readonly Port[]): Port[] {
 export const EXTERNAL_EGRESS_KEYS: Readonly<Record<string, string>> = {
   backupstore: "backupstore",
   "backing-image-download-server": "backingImageDownload",
+  "upgrade-responder": "upgradeResponder",
 };
 
 function destinationOf(spec: ResolvedSpec, flow: Flow): DestinationPlan | undefined {

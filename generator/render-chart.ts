@@ -313,6 +313,7 @@ export function ciValues(model: ValuesModel): OutputFile[] {
           kubeAPIServer: { cidrs: ["10.0.0.10/32"], ports: [6443] },
           backupstore: { cidrs: ["192.0.2.0/24"], ports: [443] },
           backingImageDownload: { open: true, ports: [80, 443] },
+          upgradeResponder: { cidrs: ["198.51.100.40/32"] },
         },
       },
     },

@@ -163,6 +163,10 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
       target.flows = target.flows.filter((f) => !users.includes(f));
     }
   }
+  // A component's listeners go with it.
+  for (const id of removed.components.keys()) {
+    if (!target.components.has(id)) target.listeners = target.listeners.filter((l) => l.component !== id);
+  }
 }
 
 function kindName(kind: "features" | "components" | "peers" | "flows" | "listeners"): string {

@@ -64,13 +64,15 @@ for (const version of SPEC_VERSIONS) {
   });
 }
 
-test("show 1.5: instance manager services and ranges as the docs write them", async () => {
+test("show 1.5: instance manager services and ranges as the docs write them, the clientless 8504 as docs-only", async () => {
   const run = await runCli("show", "--version", "1.5");
   assert.match(
     run.stdout,
-    "`Longhorn Manager` | 8500 (process-manager service); 8501 (proxy service); 8502 (disk service); 8503 (instance service); 8504 (spdk service) | TCP |",
+    "`Instance Manager` | 8500 (process-manager service); 8501 (proxy service); 8502 (disk service); 8503 (instance service) | TCP |",
   );
-  assert.match(run.stdout, "`Other Instance Manager` | 10000-20000 (v1 engine and replica processes); 20001-30000 (v2 SPDK) | TCP |");
+  assert.match(run.stdout, /`Instance Manager` \| 8504 \(spdk service\) \| TCP \| [^\n]*Listed by the docs only: The manager has no SPDK service client before v1\.12\.1/);
+  assert.match(run.stdout, "`Other Instance Manager` | 10000-20000 (v1 engine and replica processes) | TCP |");
+  assert.match(run.stdout, /`Other Instance Manager` \| 20001-30000 \(v2 NVMe-oF\/TCP\) \| TCP \| [^\n]*Needs: V2 data engine \(SPDK\)/);
 });
 
 test("generate --check: the committed generated files are current", async () => {

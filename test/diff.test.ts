@@ -19,7 +19,9 @@ test("1.4 → 1.5: the webhook and recovery ports move into the manager (longhor
   // kubeAPIServerSourceCIDRs is empty) and the share manager's recovery calls.
   assert.match(md, row("longhorn-manager", "TCP", "9501-9502", "any source"));
   assert.match(md, row("longhorn-manager", "TCP", "9503", "share-manager"));
-  assert.match(md, row("instance-manager", "TCP", "8502-8504", "longhorn-manager"));
+  assert.match(md, row("instance-manager", "TCP", "8502-8503", "longhorn-manager"));
+  // 1.4's single range splits; the v2 half stays closed until features.v2DataEngine is set.
+  assert.match(md, row("instance-manager-to-instance-manager", "ports", "10000-30000/TCP", "10000-20000/TCP"));
   assert.match(md, "- only in 1.4: admission-webhook");
   assert.match(md, "- only in 1.5: pre-upgrade");
 });

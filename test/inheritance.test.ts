@@ -74,15 +74,13 @@ test("1.4 → 1.5: webhooks and recovery backend move into the manager on 9501-9
   assert.not.ok(has9443, "no flow on 9443 in 1.5");
 });
 
-test("1.5: the instance manager range is v1 10000-20000 plus v2 20001-30000", () => {
-  assert.equal(
-    flow("1.5", "instance-manager-to-instance-manager")!.ports!.map((p) => [p.port, p.endPort]),
-    [
-      [10000, 20000],
-      [20001, 30000],
-    ],
-  );
-  assert.equal(flow("1.4", "instance-manager-to-instance-manager")!.ports!.map((p) => [p.port, p.endPort]), [[10000, 30000]]);
+test("1.5: the instance manager range is v1 10000-20000 plus v2 20001-30000 (v2 behind its feature)", () => {
+  const ranges = (version: string, id: string) => flow(version, id)!.ports!.map((p) => [p.port, p.endPort]);
+  assert.equal(ranges("1.5", "instance-manager-to-instance-manager"), [[10000, 20000]]);
+  assert.equal(ranges("1.5", "instance-manager-to-instance-manager-v2"), [[20001, 30000]]);
+  assert.equal(ranges("1.5", "instance-manager-to-instance-manager-spdk"), [[8504, undefined]]);
+  for (const id of ["instance-manager-to-instance-manager-v2", "instance-manager-to-instance-manager-spdk"]) assert.is(flow("1.5", id)!.feature, "v2-data-engine");
+  assert.equal(ranges("1.4", "instance-manager-to-instance-manager"), [[10000, 30000]]);
   const nvme = flow("1.5", "nodes-to-instance-manager-nvme")!;
   assert.is(nvme.feature, "v2-data-engine");
   assert.is(nvme.documented, false);
@@ -115,10 +113,14 @@ test("1.10: the conversion webhook is gone; its docs row stays documented-only",
   assert.equal(flow("1.4", "kubelet-to-manager")!.ports!.map((p) => p.port), [9500]);
 });
 
-test("flows no NetworkPolicy can govern are stated with a reason", () => {
+test("flows no NetworkPolicy can govern are stated with a reason: kubelet probes and the unselectable system rollout", () => {
+  const probes14 = ["kubelet-to-admission-webhook", "kubelet-to-conversion-webhook", "kubelet-to-recovery-backend", "kubelet-to-instance-manager"];
+  const always = ["kubelet-to-backing-image-data-source", "kubelet-to-backing-image-manager", "kubelet-to-csi-plugin", "kubelet-to-manager"];
+  const rollout = ["system-rollout-to-backupstore", "system-rollout-to-dns", "system-rollout-to-kube-apiserver"];
   for (const version of SPEC_VERSIONS) {
     const unenforceable = loadVersion(version).flows.filter((f) => f.enforceable === false);
-    assert.equal(unenforceable.map((f) => f.id).sort(), ["kubelet-to-csi-plugin", "kubelet-to-manager"]);
+    const probes = version === "1.4" ? probes14 : version === "1.5" ? ["kubelet-to-instance-manager"] : [];
+    assert.equal(unenforceable.map((f) => f.id).sort(), [...always, ...probes, ...rollout].sort(), version);
     for (const f of unenforceable) assert.ok(f.unenforceableReason);
   }
 });

@@ -44,7 +44,7 @@ test("verify --version with values files, JSON output", async () => {
   assert.is(result!.version, "1.9");
   assert.equal(result!.versions, ["1.9"]);
   assert.ok(result!.ok);
-  assert.is(result!.policies, 17, "every component but the disabled engine image");
+  assert.is(result!.policies, 18, "every selectable component but the disabled engine image");
   assert.equal(result!.cells, []);
 });
 
