@@ -124,12 +124,22 @@ test("NOTES: versions, and the ports left open because a CIDR list is empty", ()
   assert.not.match(set, "is empty");
 });
 
+test("NOTES and the chart README: the pods no policy selects, with the reason, printed literally", () => {
+  const notes = renderNotes("--set", "networkPolicies.enabled=true");
+  assert.match(notes, "- Pods these policies do not select:\n    discover-proc-kubelet-cmdline: The pods carry no labels at all");
+  assert.match(notes, /\n    system-rollout: The Job's pod template carries no label;[^\n]*suffix changes with every restore/);
+  const readme = readFileSync(join(PROJECT_ROOT, "chart/README.md"), "utf8");
+  assert.match(readme, /\| 1\.12 \| System restore rollout \(`system-rollout`\) \| The Job's pod template carries no label;/);
+  assert.match(readme, /\| 1\.4 \| Discover Proc Kubelet Cmdline \(`discover-proc-kubelet-cmdline`\) \|/);
+});
+
 test("NOTES: egress trade-offs (API server ports open to any destination, backups and downloads blocked)", () => {
   const open = renderNotes("-f", "chart/ci/egress-defaults-values.yaml");
   assert.match(open, "Egress is restricted: each Longhorn pod may send only its spec flows.");
   assert.match(open, "- egress.kubeAPIServer.cidrs is empty: TCP 443, 6443 are open to any destination.");
   assert.match(open, "- egress.backupstore has neither cidrs nor open: backups to a backupstore are blocked.");
   assert.match(open, "- egress.backingImageDownload has neither cidrs nor open");
+  assert.match(open, "- egress.upgradeResponder has neither cidrs nor open: the manager's upgrade check fails");
   const pinned = renderNotes("-f", "chart/ci/egress-values.yaml");
   assert.match(pinned, "Egress is restricted");
   assert.not.match(pinned, "- egress.");

@@ -114,4 +114,90 @@ test("ui.extraFrom: the Rancher proxy reaches the UI port, and no ingress contro
   }
 });
 
+// ---- Features traced to Longhorn's code (each scenario passes verify; these probe the flows the
+// feature needs and their look-alikes, on the rendered chart).
+
+/** The address actor the model uses for the API server's endpoints, whichever name it got. */
+function apiServer(c: ReturnType<typeof scenario>): Endpoint {
+  const actor = c.world.actors.find((a) => a.name === "kube-apiserver endpoint") ?? c.world.actors.find((a) => a.name === "kube-apiserver");
+  assert.ok(actor, "an API server endpoint in the model");
+  return actor!.endpoint;
+}
+
+test("backing image sync between two nodes, download through the manager, upload and URL download", () => {
+  const c = scenario("backing-image-sync-and-download.yaml");
+  const bim = c.endpoint("backing-image-manager");
+  const other = c.endpoint("backing-image-manager (2nd pod)");
+  // Sync: the destination calls Send on the source's gRPC port; the source pushes to the receiver.
+  assert.ok(allowed(c, other, bim, 8000), "Send on 8000");
+  assert.ok(allowed(c, bim, other, 30001) && allowed(c, bim, other, 31000), "push to the receiver range");
+  assert.not.ok(allowed(c, bim, other, 8001), "the file server is for the manager and v2 instance managers");
+  assert.not.ok(allowed(c, bim, c.endpoint("instance-manager"), 10000), "the backing image manager never dials replicas");
+  // Download through the API: any manager prepares on 8000 and proxies to 8001.
+  const manager = c.endpoint("longhorn-manager");
+  assert.ok(allowed(c, manager, bim, 8000) && allowed(c, manager, bim, 8001));
+  assert.not.ok(allowed(c, c.endpoint("longhorn-ui"), bim, 8001), "the UI goes through the manager");
+  // Upload: UI → manager 9500 → data source 8000; the data source's own file server stays closed.
+  const bids = c.endpoint("backing-image-data-source");
+  assert.ok(allowed(c, c.endpoint("longhorn-ui"), manager, 9500) && allowed(c, manager, bids, 8000));
+  assert.not.ok(allowed(c, manager, bids, 8001));
+  // First copy: the data source fetches the URL and hands the file to a backing image manager.
+  assert.ok(allowed(c, bids, c.endpoint("backing image download server"), 443));
+  assert.not.ok(allowed(c, bids, c.endpoint("external host"), 443));
+  assert.ok(allowed(c, bim, bids, 8000));
+});
+
+test("a v2 volume with a replica on another node: NVMe/TCP and the spdk service between instance managers, only with the feature", () => {
+  const c = scenario("v2-volume-remote-replica.yaml");
+  const im = c.endpoint("instance-manager");
+  const remote = c.endpoint("instance-manager (2nd pod)");
+  for (const port of [8504, 20001, 30000]) assert.ok(allowed(c, im, remote, port), `${port}`);
+  assert.ok(allowed(c, im, c.endpoint("backing-image-manager"), 8001), "v2 backing image download");
+  assert.ok(allowed(c, c.endpoint("longhorn-manager"), remote, 8504), "the shard group controller's spdk client (v1.12.1)");
+  assert.not.ok(allowed(c, c.endpoint("longhorn-ui"), remote, 8504));
+  // Without the feature the v2 ports stay closed between instance managers.
+  const defaults = scenario("recurring-backup-egress.yaml");
+  assert.not.ok(allowed(defaults, defaults.endpoint("instance-manager"), defaults.endpoint("instance-manager (2nd pod)"), 8504));
+  assert.not.ok(allowed(defaults, defaults.endpoint("instance-manager"), defaults.endpoint("instance-manager (2nd pod)"), 20001));
+  assert.ok(allowed(defaults, defaults.endpoint("instance-manager"), defaults.endpoint("instance-manager (2nd pod)"), 10000), "v1 replicas");
+});
+
+test("a recurring backup with egress on: the job reaches the API server and the manager API; replicas reach the backupstore", () => {
+  const c = scenario("recurring-backup-egress.yaml");
+  const job = c.endpoint("recurring-job");
+  assert.ok(allowed(c, job, apiServer(c), 6443), "in-cluster client (app/recurring_job.go)");
+  assert.ok(allowed(c, job, c.endpoint("longhorn-manager"), 9500));
+  assert.ok(allowed(c, c.endpoint("instance-manager"), c.endpoint("backupstore"), 443));
+  assert.not.ok(allowed(c, job, c.endpoint("backupstore"), 443), "the job itself never writes backups");
+  assert.not.ok(allowed(c, job, c.endpoint("instance-manager"), 8500));
+});
+
+test("Longhorn 1.4 with kubeAPIServerSourceCIDRs: the manager's init container reaches the admission webhook", () => {
+  const c = scenario("longhorn-1.4-webhook-cidrs.yaml");
+  const webhook = c.endpoint("admission-webhook");
+  assert.ok(allowed(c, c.endpoint("longhorn-manager"), webhook, 9443), "wait-longhorn-admission-webhook");
+  assert.ok(allowed(c, c.endpoint("kube-apiserver"), webhook, 9443));
+  assert.not.ok(allowed(c, c.endpoint("longhorn-ui"), webhook, 9443));
+  assert.not.ok(allowed(c, c.endpoint("external host"), webhook, 9443));
+  assert.not.ok(allowed(c, c.endpoint("longhorn-manager"), c.endpoint("conversion-webhook"), 9443), "only the admission webhook's healthz");
+});
+
+test("system backup and restore: the manager uploads; the unselected rollout pod reaches the API server and the backupstore", () => {
+  const c = scenario("system-backup-and-restore.yaml");
+  assert.ok(allowed(c, c.endpoint("longhorn-manager"), c.endpoint("backupstore"), 443));
+  const rollout = c.endpoint("system-rollout");
+  assert.ok(allowed(c, rollout, apiServer(c), 6443));
+  assert.ok(allowed(c, rollout, c.endpoint("backupstore"), 443));
+  assert.ok(c.policies.every((policy) => !JSON.stringify(policy).includes("system-rollout")), "no policy names the rollout pods");
+});
+
+test("the post-upgrade hook: the API server only, nothing in", () => {
+  const c = scenario("post-upgrade-hook.yaml");
+  const hook = c.endpoint("post-upgrade");
+  assert.ok(allowed(c, hook, apiServer(c), 6443));
+  assert.not.ok(allowed(c, hook, c.endpoint("longhorn-manager"), 9500));
+  assert.not.ok(allowed(c, hook, c.endpoint("external host"), 443));
+  assert.not.ok(allowed(c, c.endpoint("longhorn-manager"), hook, 8080));
+});
+
 test.run();
