@@ -22,7 +22,7 @@ export interface Checkout {
   dir: string;
 }
 
-export type FindingKind = "container-port" | "listen" | "constant" | "range";
+export type FindingKind = "container-port" | "listen" | "loopback" | "constant" | "range";
 
 /** A port found in code. */
 export interface Finding {
@@ -56,6 +56,8 @@ export interface AuditReport {
   podsNotAccounted: Workload[];
   /** Listen calls without a literal address. */
   review: Finding[];
+  /** Loopback-only listen addresses the spec does not name: not reachable from other pods, listed for completeness. */
+  loopback: Finding[];
   /** How many ports were found in code, per repository. */
   scanned: Record<string, number>;
 }
@@ -89,15 +91,19 @@ const SKIP_DIRS = new Set(["vendor", "node_modules", ".git", "testdata", "test",
 const GO_PATTERNS: { kind: FindingKind; re: RegExp }[] = [
   // "0.0.0.0:8500", ":9600", "localhost:8000" as a listen address or URL part
   { kind: "listen", re: /"(?:[a-z0-9.\-[\]]*):(\d{2,5})"/g },
-  // DefaultPort = 9500, ShareManagerDefaultPort = 9600, SupportBundleURLPort   = 8080
-  { kind: "constant", re: /\b\w*Port\w*\s*(?:int(?:32)?\s*)?=\s*(\d{2,5})\b/g },
+  // DefaultPort = 9500, ShareManagerDefaultPort = 9600, SupportBundleURLPort   = 8080 (not PortCount = 10)
+  { kind: "constant", re: /\b(?!\w*(?:Count|Num|Timeout|Retry|Interval))\w*Port\w*\s*(?:int(?:32)?\s*)?=\s*(\d{2,5})\b/g },
   // ContainerPort: 9500
   { kind: "container-port", re: /ContainerPort:\s*(\d{2,5})\b/g },
   // "10000-20000" as a flag default
   { kind: "range", re: /"(\d{4,5})-(\d{4,5})"/g },
 ];
 
-const LISTEN_CALL = /\b(?:net\.Listen|tls\.Listen|ListenAndServe(?:TLS)?|http\.Server\{)\b/;
+/** A call that opens a listener (not a function declaration, not a log line). */
+const LISTEN_CALL = /(?:\b(?:net|tls)\.Listen\(|\.ListenAndServe(?:TLS)?\()/;
+const NOT_A_CALL = /^\s*func\b|\blogrus\.|\b(?:Errorf|Fatalf|Infof|Warnf)\(/;
+/** Listen addresses bound to the loopback interface: not reachable from other pods. */
+const LOOPBACK = /"(?:localhost|127\.0\.0\.1|\[::1\]):\d+"/;
 
 function lineFindings(repo: string, file: string, text: string, patterns: typeof GO_PATTERNS): Finding[] {
   const out: Finding[] = [];
@@ -108,7 +114,8 @@ function lineFindings(repo: string, file: string, text: string, patterns: typeof
         const port = Number(match[1]);
         const endPort = match[2] !== undefined ? Number(match[2]) : undefined;
         if (port < 1 || port > 65535 || (endPort !== undefined && (endPort < port || endPort > 65535))) continue;
-        out.push({ repo, file, line: i + 1, kind, port, ...(endPort !== undefined ? { endPort } : {}), text: line.trim() });
+        const loopback = kind === "listen" && LOOPBACK.test(match[0]);
+        out.push({ repo, file, line: i + 1, kind: loopback ? "loopback" : kind, port, ...(endPort !== undefined ? { endPort } : {}), text: line.trim() });
       }
     }
   });
@@ -119,7 +126,8 @@ function lineFindings(repo: string, file: string, text: string, patterns: typeof
 function listenCallsToReview(repo: string, file: string, text: string, found: Finding[]): Finding[] {
   const out: Finding[] = [];
   text.split("\n").forEach((line, i) => {
-    if (!LISTEN_CALL.test(line.replace(/\/\/.*$/, ""))) return;
+    const code = line.replace(/\/\/.*$/, "");
+    if (!LISTEN_CALL.test(code) || NOT_A_CALL.test(code)) return;
     if (found.some((f) => f.file === file && f.line === i + 1)) return;
     out.push({ repo, file, line: i + 1, kind: "listen", port: 0, text: line.trim() });
   });
@@ -200,9 +208,11 @@ export function scanCheckout({ repo, dir }: Checkout): Scan {
 }
 
 /** `owner/repo@ref path:line …` → its parts. */
-function parseCite(cite: string): { repo: string; path: string } | undefined {
-  const match = /^([^@\s]+)@\S+ ([^\s:]+):\d+/.exec(cite);
-  return match ? { repo: match[1]!, path: match[2]! } : undefined;
+function parseCite(cite: string): { repo: string; path: string; symbol?: string } | undefined {
+  const match = /^([^@\s]+)@\S+ ([^\s:]+):\d+(?: (\S+))?/.exec(cite);
+  if (!match) return undefined;
+  const symbol = match[3]?.replace(/^.*[.(]/, "").replace(/[^A-Za-z0-9_-].*$/, "");
+  return { repo: match[1]!, path: match[2]!, ...(symbol && symbol.length > 2 ? { symbol } : {}) };
 }
 
 const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
@@ -219,17 +229,27 @@ export function audit(spec: ResolvedSpec, checkouts: readonly Checkout[]): Audit
     specPorts.some((set) => contains(set, f.port) && (f.endPort === undefined || contains(set, f.endPort)));
 
   const findings = [...scans.values()].flatMap((s) => s.findings);
-  const unaccounted = findings.filter((f) => !accounted(f));
+  const unaccounted = findings.filter((f) => f.kind !== "loopback" && !accounted(f));
+  const loopback = findings.filter((f) => f.kind === "loopback" && !accounted(f));
 
   const listenersNotFound: AuditReport["listenersNotFound"] = [];
   for (const listener of spec.listeners) {
     const citedRepos = new Set((listener.source.listener ?? []).map((c) => parseCite(c)?.repo).filter((r): r is string => r !== undefined));
     for (const repo of citedRepos) {
       const scan = scans.get(repo);
-      if (!scan) continue;
-      const shown = listener.ports.some((p) =>
+      const checkout = checkouts.find((c) => c.repo === repo);
+      if (!scan || !checkout) continue;
+      const literal = listener.ports.some((p) =>
         scan.findings.some((f) => f.port === p.port || (p.endPort !== undefined && f.port <= p.endPort && (f.endPort ?? f.port) >= p.port)),
       );
+      // Computed ports (listen port + 1) have no literal: the cited file still holding the cited symbol counts.
+      const symbolKept = (listener.source.listener ?? []).some((cite) => {
+        const parsed = parseCite(cite);
+        if (parsed?.repo !== repo || !parsed.symbol) return false;
+        const file = join(checkout.dir, parsed.path);
+        return existsSync(file) && readFileSync(file, "utf8").includes(parsed.symbol);
+      });
+      const shown = literal || symbolKept;
       if (!shown) {
         listenersNotFound.push({
           listener: listener.id,
@@ -271,6 +291,7 @@ export function audit(spec: ResolvedSpec, checkouts: readonly Checkout[]): Audit
     missingCitedFiles,
     podsNotAccounted,
     review: [...scans.values()].flatMap((s) => s.review),
+    loopback,
     scanned: Object.fromEntries([...scans].map(([repo, s]) => [repo, s.findings.length])),
   };
 }
@@ -305,6 +326,7 @@ export function auditAsText(report: AuditReport): string {
     report.podsNotAccounted.map((w) => `${w.kind} ${w.name} (${w.repo} ${w.file}) labels ${JSON.stringify(w.labels)}`),
   );
   section("Listen calls without a literal address (review by hand)", report.review.map((f) => `${at(f)}: ${f.text}`));
+  section("Loopback-only listen addresses (not reachable from other pods)", report.loopback.map((f) => `${f.port} ${at(f)}: ${f.text}`));
   out.push("", `Scanned: ${Object.entries(report.scanned).map(([repo, n]) => `${repo} ${n} ports`).join(", ")}`);
   return out.join("\n");
 }
