@@ -35,7 +35,7 @@ test("ports in code that the spec does not account for (vendored code skipped)",
     ["6060 constant longhorn/longhorn-manager types/types.go:6", "8000 container-port longhorn/longhorn chart/templates/deployment-ui.yaml:11"],
   );
   assert.ok(!report.unaccounted.some((f) => f.port === 4444), "vendor/ is not Longhorn's code");
-  assert.equal(report.scanned, { "longhorn/longhorn-manager": 3, "longhorn/longhorn": 2 });
+  assert.equal(report.scanned, { "longhorn/longhorn-manager": 4, "longhorn/longhorn": 2 });
 });
 
 test("spec listeners no longer in the code, and cited files that are gone", () => {
@@ -51,9 +51,15 @@ test("workloads nothing selects: a Job with unknown labels; pods a component nam
   assert.equal(report.podsNotAccounted.map((w) => `${w.kind} ${w.name}`), ["Job longhorn-mystery"]);
 });
 
-test("listen calls without a literal address are listed for review", () => {
+test("listen calls without a literal address are listed for review; loopback addresses apart", () => {
   const report = fixtureReport();
   assert.equal(report.review.map((f) => `${f.file}:${f.line}`), ["app/daemon.go:13"]);
+  assert.equal(report.loopback.map((f) => `${f.port} ${f.file}:${f.line}`), ["6061 app/proxy.go:11"]);
+});
+
+test("a computed port counts as found while its cited file keeps the cited symbol", () => {
+  const report = fixtureReport();
+  assert.ok(!report.listenersNotFound.some((l) => l.listener === "manager-proxy"));
 });
 
 test("CLI: the report, exit 1 when anything is reported; usage errors exit 2", async () => {
