@@ -221,9 +221,10 @@ export function audit(spec: ResolvedSpec, checkouts: readonly Checkout[]): Audit
   const scans = new Map(checkouts.map((c) => [c.repo, scanCheckout(c)]));
   const repos = [...scans.keys()];
 
-  // Every port the spec names for a component: its listeners (open or closed) and flows to it.
+  // Every port the spec names: listeners (open or closed) and the flows the code serves (a port only
+  // the docs list does not account for code that opens it).
   const specPorts = PROTOCOLS.map((p) =>
-    portsOfProtocol([...spec.listeners.flatMap((l) => l.ports), ...spec.flows.flatMap((f) => f.ports ?? [])], p),
+    portsOfProtocol([...spec.listeners.flatMap((l) => l.ports), ...spec.flows.filter((f) => !f.documentedOnly).flatMap((f) => f.ports ?? [])], p),
   );
   const accounted = (f: Finding): boolean =>
     specPorts.some((set) => contains(set, f.port) && (f.endPort === undefined || contains(set, f.endPort)));
