@@ -207,12 +207,15 @@ export function scanCheckout({ repo, dir }: Checkout): Scan {
   return scan;
 }
 
-/** `owner/repo@ref path:line …` → its parts. */
-function parseCite(cite: string): { repo: string; path: string; symbol?: string } | undefined {
-  const match = /^([^@\s]+)@\S+ ([^\s:]+):\d+(?: (\S+))?/.exec(cite);
+/**
+ * `owner/repo@ref path:line note` → its parts; `symbol` is the note's first word without a
+ * qualifier (`http.Post` → `Post`), when it is long enough to look for in the file.
+ */
+export function parseCite(cite: string): { repo: string; ref: string; path: string; line: number; symbol?: string } | undefined {
+  const match = /^([^@\s]+)@(\S+) ([^\s:]+):(\d+)(?: (\S+))?/.exec(cite);
   if (!match) return undefined;
-  const symbol = match[3]?.replace(/^.*[.(]/, "").replace(/[^A-Za-z0-9_-].*$/, "");
-  return { repo: match[1]!, path: match[2]!, ...(symbol && symbol.length > 2 ? { symbol } : {}) };
+  const symbol = match[5]?.replace(/^.*[.(]/, "").replace(/[^A-Za-z0-9_-].*$/, "");
+  return { repo: match[1]!, ref: match[2]!, path: match[3]!, line: Number(match[4]), ...(symbol && symbol.length > 2 ? { symbol } : {}) };
 }
 
 const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;

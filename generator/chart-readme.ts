@@ -106,10 +106,25 @@ function blockDefault(lines: readonly string[], at: number, indent: number): str
   return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
+/** One row per unselected pod and reason, with the Longhorn versions it holds for (a range when contiguous). */
 function unprotectedRows(chart: ReadmeChart): string[] {
-  const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\s+/g, " ");
-  const rows = chart.unprotected.flatMap(({ version, pods }) => pods.map((p) => `| ${version} | ${cell(p.title)} (\`${p.id}\`) | ${cell(p.reason)} |`));
-  return rows.length ? rows : ["| all | none | |"];
+  const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\s+/g, " ");
+  const rows = new Map<string, { versions: string[]; text: string }>();
+  for (const { version, pods } of chart.unprotected) {
+    for (const pod of pods) {
+      const text = `${cell(pod.title)} (\`${pod.id}\`) | ${cell(pod.reason)}`;
+      const row = rows.get(text) ?? { versions: [], text };
+      row.versions.push(version);
+      rows.set(text, row);
+    }
+  }
+  const span = (versions: string[]): string => {
+    const at = versions.map((v) => chart.versions.indexOf(v));
+    const contiguous = versions.length > 1 && at.every((index, i) => i === 0 || index === at[i - 1]! + 1);
+    return contiguous ? `${versions[0]}–${versions[versions.length - 1]}` : versions.join(", ");
+  };
+  const out = [...rows.values()].map((row) => `| ${span(row.versions)} | ${row.text} |`);
+  return out.length ? out : ["| all | none | |"];
 }
 
 function exampleFor(path: string): { example?: string } {

@@ -11,6 +11,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT, readText } from "../generator/cli.ts";
 import { SpecLoader } from "../generator/load.ts";
+import { parseCite } from "../generator/audit.ts";
 
 const clones = new Map(
   process.argv.slice(2).map((arg) => {
@@ -25,8 +26,7 @@ function fileAt(dir: string, ref: string, path: string): string[] | null {
   const key = `${dir}\0${ref}\0${path}`;
   if (!files.has(key)) {
     try {
-      const commit = /^[0-9a-f]{7,40}$/.test(ref) ? ref : ref;
-      files.set(key, execFileSync("git", ["-C", dir, "show", `${commit}:${path}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 << 20 }).split("\n"));
+      files.set(key, execFileSync("git", ["-C", dir, "show", `${ref}:${path}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 << 20 }).split("\n"));
     } catch {
       files.set(key, null);
     }
@@ -51,22 +51,19 @@ let checked = 0;
 let unchecked = 0;
 const problems: string[] = [];
 for (const [cite, where] of cites) {
-  const match = /^([^@\s]+)@(\S+) ([^\s:]+):(\d+)(?: (\S+))?/.exec(cite)!;
-  const [, repo, ref, path, lineText, note] = match;
-  const clone = clones.get(repo!);
+  const { repo, ref, path, line, symbol } = parseCite(cite)!;
+  const clone = clones.get(repo);
   if (!clone) {
     unchecked++;
     continue;
   }
   checked++;
-  const lines = fileAt(clone, ref!, path!);
-  const line = Number(lineText);
+  const lines = fileAt(clone, ref, path);
   if (!lines) problems.push(`${where}: ${cite}: no ${path} at ${ref}`);
   else if (line > lines.length) problems.push(`${where}: ${cite}: ${path} has ${lines.length} lines`);
-  else if (note) {
-    const symbol = note.replace(/^.*[.(]/, "").replace(/[^A-Za-z0-9_-].*$/, "");
+  else if (symbol) {
     const near = lines.slice(Math.max(0, line - 4), line + 3).join("\n");
-    if (symbol.length > 2 && !near.includes(symbol)) {
+    if (!near.includes(symbol)) {
       const found = lines.findIndex((l) => l.includes(symbol));
       problems.push(`${where}: ${cite}: "${symbol}" is not near line ${line}${found >= 0 ? ` (first seen at line ${found + 1})` : ""}`);
     }

@@ -129,8 +129,8 @@ test("NOTES and the chart README: the pods no policy selects, with the reason, p
   assert.match(notes, "- Pods these policies do not select:\n    discover-proc-kubelet-cmdline: The pods carry no labels at all");
   assert.match(notes, /\n    system-rollout: The Job's pod template carries no label;[^\n]*suffix changes with every restore/);
   const readme = readFileSync(join(PROJECT_ROOT, "chart/README.md"), "utf8");
-  assert.match(readme, /\| 1\.12 \| System restore rollout \(`system-rollout`\) \| The Job's pod template carries no label;/);
-  assert.match(readme, /\| 1\.4 \| Discover Proc Kubelet Cmdline \(`discover-proc-kubelet-cmdline`\) \|/);
+  assert.match(readme, /\| 1\.4–1\.13 \| System restore rollout \(`system-rollout`\) \| The Job's pod template carries no label;[^\n]*longhorn-system-rollout-&lt;restore name&gt;/);
+  assert.match(readme, /\| 1\.4–1\.13 \| Discover Proc Kubelet Cmdline \(`discover-proc-kubelet-cmdline`\) \|/);
 });
 
 test("NOTES: egress trade-offs (API server ports open to any destination, backups and downloads blocked)", () => {
