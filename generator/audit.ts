@@ -14,6 +14,7 @@ import { join, relative } from "node:path";
 import { loadAll } from "js-yaml";
 import { selectorMatches, type Labels } from "./labels.ts";
 import type { ResolvedSpec } from "./model.ts";
+import { PROTOCOLS } from "./inventory.ts";
 import { contains, formatPorts, portsOfProtocol } from "./port-set.ts";
 
 /** A repository checkout, named owner/name. */
@@ -138,7 +139,6 @@ interface Scan {
   findings: Finding[];
   review: Finding[];
   workloads: Workload[];
-  files: Set<string>;
 }
 
 const POD_KINDS = new Set(["Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob", "Pod"]);
@@ -186,7 +186,7 @@ function scanManifest(repo: string, file: string, text: string, scan: Scan): voi
 }
 
 export function scanCheckout({ repo, dir }: Checkout): Scan {
-  const scan: Scan = { findings: [], review: [], workloads: [], files: new Set() };
+  const scan: Scan = { findings: [], review: [], workloads: [] };
   const goFiles = walk(dir, (p) => p.endsWith(".go") && !p.endsWith("_test.go"), (name) => SKIP_DIRS.has(name) || name.startsWith("."));
   for (const path of goFiles) {
     const file = relative(dir, path);
@@ -217,8 +217,6 @@ export function parseCite(cite: string): { repo: string; ref: string; path: stri
   const symbol = match[5]?.replace(/^.*[.(]/, "").replace(/[^A-Za-z0-9_-].*$/, "");
   return { repo: match[1]!, ref: match[2]!, path: match[3]!, line: Number(match[4]), ...(symbol && symbol.length > 2 ? { symbol } : {}) };
 }
-
-const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 
 export function audit(spec: ResolvedSpec, checkouts: readonly Checkout[]): AuditReport {
   const scans = new Map(checkouts.map((c) => [c.repo, scanCheckout(c)]));

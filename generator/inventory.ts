@@ -14,7 +14,7 @@ import { formatPorts, intersect, isEmpty, portsOfProtocol, subtract, type PortSe
 
 type ReportAt = (origin: Origin, subPath: DocPath, message: string, key?: boolean) => void;
 
-const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
+export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 
 /** The ports of a list of port entries, per protocol. */
 function byProtocol(ports: readonly Port[]): Map<string, PortSet> {
@@ -22,7 +22,7 @@ function byProtocol(ports: readonly Port[]): Map<string, PortSet> {
 }
 
 /** The listeners a flow towards `component` may end at. */
-export function listenersOf(spec: ResolvedSpec, component: string): Resolved<Listener>[] {
+function listenersOf(spec: ResolvedSpec, component: string): Resolved<Listener>[] {
   const target = spec.components.get(component);
   if (!target) return [];
   const roles = target.runsIn === undefined ? [...spec.components.values()].filter((c) => c.runsIn === component).map((c) => c.id) : [];

@@ -237,12 +237,15 @@ export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string
   const files: OutputFile[] = [
     { path: "Chart.yaml", content: renderChartYaml(model, chartVersion, ">=1.25.0-0") },
     { path: "values.yaml", content: renderValuesYaml(model) },
-    { path: "README.md", content: renderChartReadme(renderValuesYaml(model), {
+    {
+      path: "README.md",
+      content: renderChartReadme(renderValuesYaml(model), {
         name: CHART_NAME,
         versions: model.versions,
         newestGA: model.newestGA,
         unprotected: plans.map(({ plan }) => ({ version: plan.version, pods: plan.unprotected })),
-      }) },
+      }),
+    },
     { path: "values.schema.json", content: renderValuesSchema(model) },
     {
       path: "templates/_helpers.tpl",
