@@ -164,143 +164,206 @@ export function renderValuesYaml(model: ValuesModel): string {
   return lines.join("\n");
 }
 
-const CIDR = {
-  description: "An IPv4 or IPv6 CIDR, e.g. 10.0.0.0/16 or fd00::/64.",
-  type: "string",
-  anyOf: [
-    { pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$" },
-    { pattern: "^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$" },
-  ],
-};
+/** Octet of an IPv4 address, without leading zeros (the API server's parser refuses them from 1.30). */
+const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const IPV4 = `(${OCTET}\\.){3}${OCTET}`;
+const HEXTET = "[0-9A-Fa-f]{1,4}";
+/** Every spelling of an IPv6 address net.ParseIP accepts (no zone), including an IPv4 tail. */
+const IPV6 = (() => {
+  const h = HEXTET;
+  const forms = [`(${h}:){7}${h}`, `(${h}:){6}${IPV4}`, `::(${h}(:${h}){0,6})?`, `::(${h}:){0,5}${IPV4}`];
+  for (let left = 1; left <= 7; left++) {
+    // `left` hextets, "::", then hextets up to 8 in all (or an IPv4 tail standing for two).
+    const right = 7 - left;
+    forms.push(right === 0 ? `(${h}:){7}:` : `(${h}:){${left}}:(${h}(:${h}){0,${right - 1}})?`);
+    if (left <= 5) forms.push(`(${h}:){${left}}:(${h}:){0,${5 - left}}${IPV4}`);
+  }
+  return `(${forms.join("|")})`;
+})();
+const IPV4_CIDR = `^${IPV4}/(3[0-2]|[12]?[0-9])$`;
+const IPV6_CIDR = `^${IPV6}/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$`;
 
-const LABEL_SELECTOR = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    matchLabels: { description: "Labels that must match exactly.", type: "object", additionalProperties: { type: "string" } },
-    matchExpressions: {
-      description: "Set-based requirements.",
-      type: "array",
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["key", "operator"],
-        properties: {
-          key: { description: "Label key.", type: "string", minLength: 1 },
-          operator: { description: "Operator.", type: "string", enum: ["In", "NotIn", "Exists", "DoesNotExist"] },
-          values: { description: "Values for In and NotIn.", type: "array", items: { type: "string" } },
-        },
-      },
-    },
-  },
-};
+/** Kubernetes qualified name (label and annotation keys): an optional DNS-subdomain prefix and a name of at most 63. */
+const QUALIFIED_NAME =
+  "^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
+const LABEL_VALUE = "^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$";
 
-const PEER = {
-  description: "A NetworkPolicyPeer.",
-  type: "object",
-  additionalProperties: false,
-  minProperties: 1,
-  properties: {
-    podSelector: { description: "Pods (in the policy's namespace unless namespaceSelector is given).", ...LABEL_SELECTOR },
-    namespaceSelector: { description: "Namespaces.", ...LABEL_SELECTOR },
-    ipBlock: {
-      description: "Addresses.",
-      type: "object",
-      additionalProperties: false,
-      required: ["cidr"],
-      properties: {
-        cidr: CIDR,
-        except: { description: "CIDRs inside cidr to leave out.", type: "array", items: CIDR },
-      },
-    },
-  },
-};
+/** Labels every policy sets itself: commonLabels may not repeat them. */
+export const RESERVED_LABELS = [
+  "helm.sh/chart",
+  "app.kubernetes.io/name",
+  "app.kubernetes.io/instance",
+  "app.kubernetes.io/version",
+  "app.kubernetes.io/managed-by",
+  "app.kubernetes.io/component",
+  "longhorn-network-policies/longhorn-version",
+];
 
-const PORT = {
-  description: "A NetworkPolicyPort.",
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    port: {
-      description: "A port number or an IANA port name.",
-      anyOf: [
-        { type: "integer", minimum: 1, maximum: 65535 },
-        { type: "string", maxLength: 15, allOf: [{ pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, { pattern: "[a-z]" }] },
-      ],
-    },
-    endPort: { description: "Last port of a range (numeric port only).", type: "integer", minimum: 1, maximum: 65535 },
-    protocol: { description: "TCP (default), UDP or SCTP.", type: "string", enum: ["TCP", "UDP", "SCTP"] },
-  },
-};
+/** Most CIDRs, peers, ports and rules one list may hold: enough for any real cluster, far below etcd's object limit. */
+export const LIMITS = { cidrs: 256, peers: 64, ports: 64, rules: 64, selectorTerms: 32 } as const;
 
-/** A NetworkPolicy{Ingress,Egress}Rule; strings may hold templates (rendered through `tpl`). */
-const policyRule = (kind: "Ingress" | "Egress", peers: "from" | "to", who: string) => ({
-  description: `A NetworkPolicy${kind}Rule.`,
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    [peers]: { description: `${who}; absent or empty: any ${who === "Sources" ? "source" : "destination"}.`, type: "array", items: PEER },
-    ports: { description: "Ports; absent or empty: every port.", type: "array", items: PORT },
-  },
-});
-const INGRESS_RULE = policyRule("Ingress", "from", "Sources");
-const EGRESS_RULE = policyRule("Egress", "to", "Destinations");
+/** Empty, or a DNS-1123 label. */
+const OPTIONAL_DNS_LABEL = { type: "string", maxLength: 63, pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$" };
 
-const TCP_PORTS = { description: "TCP port numbers.", type: "array", items: { type: "integer", minimum: 1, maximum: 65535 } };
-
-/** Values of an external destination: CIDRs and ports, or open. */
-const EXTERNAL_DESTINATION = (what: string) => ({
-  description: `${what}: CIDRs and ports, or open.`,
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    open: { description: "Any destination (on ports, or every port when ports is empty).", type: "boolean" },
-    cidrs: { description: "Destination CIDRs.", type: "array", items: CIDR },
-    ports: TCP_PORTS,
-  },
+const ref = (name: string) => ({ $ref: `#/definitions/${name}` });
+const list = (items: object, maxItems: number, description?: string) => ({
+  ...(description ? { description } : {}),
+  type: "array",
+  maxItems,
+  items,
 });
 
-export function renderValuesSchema(model: ValuesModel): string {
-  const versionPattern = "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$";
-  const component = (title: string) => ({
-    description: `${title}: its policy.`,
+/**
+ * The shapes values share, each written once and used by `$ref`. They refuse what the API server
+ * would refuse; what JSON Schema cannot say (endPort below port, an except outside its cidr, a label
+ * key prefix over 253 characters) is checked by templates/checks/values.yaml.
+ */
+const DEFINITIONS = {
+  cidr: {
+    description: "An IPv4 or IPv6 CIDR, e.g. 10.0.0.0/16 or fd00::/64.",
+    type: "string",
+    maxLength: 64,
+    anyOf: [{ pattern: IPV4_CIDR }, { pattern: IPV6_CIDR }],
+  },
+  cidrList: list(ref("cidr"), LIMITS.cidrs, `CIDRs (at most ${LIMITS.cidrs}; use covering blocks rather than one per address).`),
+  qualifiedName: { description: "A label or annotation key: [prefix/]name.", type: "string", maxLength: 317, pattern: QUALIFIED_NAME },
+  labelValue: { description: "A label value: at most 63 of A-Z a-z 0-9 - _ ., alphanumeric at both ends.", type: "string", maxLength: 63, pattern: LABEL_VALUE },
+  labels: { description: "Labels.", type: "object", propertyNames: ref("qualifiedName"), additionalProperties: ref("labelValue") },
+  selectorRequirement: {
+    description: "A label selector requirement.",
+    type: "object",
+    additionalProperties: false,
+    required: ["key", "operator"],
+    properties: {
+      key: ref("qualifiedName"),
+      operator: { description: "In, NotIn, Exists or DoesNotExist.", type: "string", enum: ["In", "NotIn", "Exists", "DoesNotExist"] },
+      values: list(ref("labelValue"), LIMITS.selectorTerms, "Values: at least one for In and NotIn, none for Exists and DoesNotExist."),
+    },
+    allOf: [
+      {
+        if: { properties: { operator: { enum: ["In", "NotIn"] } } },
+        then: { required: ["values"], properties: { values: { minItems: 1 } } },
+        else: { properties: { values: { maxItems: 0 } } },
+      },
+    ],
+  },
+  labelSelector: {
+    description: "A label selector.",
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      matchLabels: { description: "Labels that must match exactly.", allOf: [ref("labels")] },
+      matchExpressions: list(ref("selectorRequirement"), LIMITS.selectorTerms, "Set-based requirements."),
+    },
+  },
+  /** A selector that selects something in particular: `{}` would select everything. */
+  narrowSelector: {
+    description: "A label selector with at least one term.",
+    allOf: [ref("labelSelector"), { anyOf: [{ required: ["matchLabels"], properties: { matchLabels: { minProperties: 1 } } }, { required: ["matchExpressions"], properties: { matchExpressions: { minItems: 1 } } }] }],
+  },
+  ipBlock: {
+    description: "Addresses: a CIDR, less the CIDRs inside it in except.",
+    type: "object",
+    additionalProperties: false,
+    required: ["cidr"],
+    properties: { cidr: ref("cidr"), except: list(ref("cidr"), LIMITS.cidrs, "CIDRs strictly inside cidr to leave out.") },
+  },
+  peer: {
+    description: "A NetworkPolicyPeer: an ipBlock, or pod and/or namespace selectors (not both kinds).",
+    type: "object",
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      podSelector: { description: "Pods (in the policy's namespace unless namespaceSelector is given).", allOf: [ref("labelSelector")] },
+      namespaceSelector: { description: "Namespaces.", allOf: [ref("labelSelector")] },
+      ipBlock: ref("ipBlock"),
+    },
+    dependencies: { ipBlock: { not: { anyOf: [{ required: ["podSelector"] }, { required: ["namespaceSelector"] }] } } },
+  },
+  peers: list(ref("peer"), LIMITS.peers, `NetworkPolicyPeers (at most ${LIMITS.peers}).`),
+  portNumber: { description: "A port number.", type: "integer", minimum: 1, maximum: 65535 },
+  portName: {
+    description: "An IANA port name: at most 15 of a-z 0-9 '-', with a letter, no '--', no '-' at either end.",
+    type: "string",
+    maxLength: 15,
+    allOf: [{ pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, { pattern: "[a-z]" }, { not: { pattern: "--" } }],
+  },
+  port: {
+    description: "A NetworkPolicyPort: a port, or with endPort a range of numeric ports, of TCP (default), UDP or SCTP.",
+    type: "object",
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      port: { description: "A port number or an IANA port name.", anyOf: [ref("portNumber"), ref("portName")] },
+      endPort: { description: "Last port of the range (port must be a number, endPort at least port).", allOf: [ref("portNumber")] },
+      protocol: { description: "TCP (default), UDP or SCTP.", type: "string", enum: ["TCP", "UDP", "SCTP"] },
+    },
+    dependencies: { endPort: { required: ["port"], properties: { port: ref("portNumber") } } },
+  },
+  /** extraPorts join rules that have sources: a port is required, so an entry never means "every port". */
+  extraPort: { allOf: [ref("port"), { required: ["port"] }] },
+  ingressRule: {
+    description: "A NetworkPolicyIngressRule; omit from (or ports) for any source (or port), an empty list is refused.",
+    type: "object",
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      from: { minItems: 1, allOf: [ref("peers")] },
+      ports: { ...list(ref("port"), LIMITS.ports, "Ports."), minItems: 1 },
+    },
+  },
+  egressRule: {
+    description: "A NetworkPolicyEgressRule; omit to (or ports) for any destination (or port), an empty list is refused.",
+    type: "object",
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      to: { minItems: 1, allOf: [ref("peers")] },
+      ports: { ...list(ref("port"), LIMITS.ports, "Ports."), minItems: 1 },
+    },
+  },
+  tcpPorts: { description: "TCP port numbers.", type: "array", maxItems: LIMITS.ports, uniqueItems: true, items: ref("portNumber") },
+  externalDestination: {
+    description: "An external destination: CIDRs and ports, or open.",
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      open: { description: "Any destination (on ports, or every port when ports is empty).", type: "boolean" },
+      cidrs: { description: "Destination CIDRs.", allOf: [ref("cidrList")] },
+      ports: { description: "Ports (TCP); empty: every port of the destinations.", allOf: [ref("tcpPorts")] },
+    },
+  },
+  component: {
+    description: "A component's policy.",
     type: "object",
     additionalProperties: false,
     properties: {
       enabled: { description: "Render this component's policy.", type: "boolean" },
-      extraIngress: { description: "Extra ingress rules for these pods, rendered through tpl.", type: "array", items: INGRESS_RULE },
-      extraPorts: { description: "Ports added to every ingress rule of this policy.", type: "array", items: PORT },
-      extraEgress: { description: "Extra egress rules for these pods (with egress.enabled), rendered through tpl.", type: "array", items: EGRESS_RULE },
+      extraIngress: list(ref("ingressRule"), LIMITS.rules, "Extra ingress rules for these pods."),
+      extraPorts: list(ref("extraPort"), LIMITS.ports, "Ports added to every ingress rule of this policy."),
+      extraEgress: list(ref("egressRule"), LIMITS.rules, "Extra egress rules for these pods (with egress.enabled)."),
     },
-  });
+  },
+  longhornVersion: { description: "A Longhorn minor (1.12) or patch (1.12.1, v1.12.1).", type: "string", maxLength: 32 },
+};
+
+export function renderValuesSchema(model: ValuesModel): string {
   const schema = {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: "longhorn-network-policies values",
     description: "Generated by netpolgen from spec/; do not edit.",
     type: "object",
     additionalProperties: false,
+    definitions: DEFINITIONS,
     properties: {
       longhorn: {
         description: "Longhorn installation these policies protect.",
         type: "object",
         additionalProperties: false,
         properties: {
-          version: {
-            description: `Longhorn minor or patch version (supported minors: ${model.versions.join(", ")}).`,
-            type: "string",
-            pattern: versionPattern,
-          },
-          upgradeFrom: {
-            description: "During an upgrade, the minor whose policies also render; empty for none.",
-            type: "string",
-            pattern: `^$|${versionPattern}`,
-          },
-          namespace: {
-            description: "Namespace Longhorn runs in; empty: the release namespace.",
-            type: "string",
-            pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-            maxLength: 63,
-          },
+          version: { description: `Longhorn minor or patch version (supported minors: ${model.versions.join(", ")}).`, allOf: [ref("longhornVersion")] },
+          upgradeFrom: { description: "During an upgrade, the older minor whose policies also render; empty for none.", allOf: [ref("longhornVersion")] },
+          namespace: { description: "Namespace Longhorn runs in; empty: the release namespace.", ...OPTIONAL_DNS_LABEL },
         },
       },
       networkPolicies: {
@@ -314,7 +377,7 @@ export function renderValuesSchema(model: ValuesModel): string {
             description: "Per-component switches.",
             type: "object",
             additionalProperties: false,
-            properties: Object.fromEntries(model.components.map((c) => [c.key, component(c.title)])),
+            properties: Object.fromEntries(model.components.map((c) => [c.key, { description: `${c.title}: its policy.`, allOf: [ref("component")] }])),
           },
           features: {
             description: "Optional Longhorn features whose ports open only when switched on.",
@@ -322,21 +385,9 @@ export function renderValuesSchema(model: ValuesModel): string {
             additionalProperties: false,
             properties: Object.fromEntries(model.features.map((f) => [f.key, { description: f.title, type: "boolean" }])),
           },
-          kubeAPIServerSourceCIDRs: {
-            description: "Source CIDRs of kube-apiserver webhook calls; empty: webhook ports open to any source.",
-            type: "array",
-            items: CIDR,
-          },
-          nodeCIDRs: {
-            description: "Node address CIDRs for host-originated flows; empty: those ports open to any source.",
-            type: "array",
-            items: CIDR,
-          },
-          metricsScrapeSources: {
-            description: "NetworkPolicyPeers allowed to scrape metrics ports; empty: none.",
-            type: "array",
-            items: PEER,
-          },
+          kubeAPIServerSourceCIDRs: { description: "Source CIDRs of kube-apiserver webhook calls; empty: webhook ports open to any source.", allOf: [ref("cidrList")] },
+          nodeCIDRs: { description: "Node address CIDRs for host-originated flows; empty: those ports open to any source.", allOf: [ref("cidrList")] },
+          metricsScrapeSources: { description: "NetworkPolicyPeers allowed to scrape metrics ports; empty: none.", allOf: [ref("peers")] },
           egress: {
             description: "Egress control.",
             type: "object",
@@ -347,9 +398,10 @@ export function renderValuesSchema(model: ValuesModel): string {
                 description: "Cluster DNS.",
                 type: "object",
                 additionalProperties: false,
+                required: ["namespaceSelector", "podSelector"],
                 properties: {
-                  namespaceSelector: { description: "Namespaces of the DNS pods.", ...LABEL_SELECTOR },
-                  podSelector: { description: "The DNS pods.", ...LABEL_SELECTOR },
+                  namespaceSelector: { description: "Namespaces of the DNS pods (at least one term).", allOf: [ref("narrowSelector")] },
+                  podSelector: { description: "The DNS pods (at least one term).", allOf: [ref("narrowSelector")] },
                   nodeLocalAddress: {
                     description: "NodeLocal DNSCache address; empty for none.",
                     type: "string",
@@ -361,11 +413,15 @@ export function renderValuesSchema(model: ValuesModel): string {
                 description: "The API server's endpoints.",
                 type: "object",
                 additionalProperties: false,
-                properties: { cidrs: { description: "Endpoint CIDRs; empty: the ports open to any destination.", type: "array", items: CIDR }, ports: TCP_PORTS },
+                required: ["ports"],
+                properties: {
+                  cidrs: { description: "Endpoint CIDRs; empty: the ports open to any destination.", allOf: [ref("cidrList")] },
+                  ports: { description: "API server ports (TCP), at least one.", minItems: 1, allOf: [ref("tcpPorts")] },
+                },
               },
-              backupstore: EXTERNAL_DESTINATION("Backup targets"),
-              backingImageDownload: EXTERNAL_DESTINATION("Backing image download servers"),
-              upgradeResponder: EXTERNAL_DESTINATION("Longhorn's upgrade responder"),
+              backupstore: { description: "Backup targets.", allOf: [ref("externalDestination")] },
+              backingImageDownload: { description: "Backing image download servers.", allOf: [ref("externalDestination")] },
+              upgradeResponder: { description: "Longhorn's upgrade responder.", allOf: [ref("externalDestination")] },
             },
           },
           ui: {
@@ -373,19 +429,27 @@ export function renderValuesSchema(model: ValuesModel): string {
             type: "object",
             additionalProperties: false,
             properties: {
-              extraFrom: { description: "Extra NetworkPolicyPeers allowed to the UI's ports, besides the type preset.", type: "array", items: PEER },
+              extraFrom: { description: "Extra NetworkPolicyPeers allowed to the UI's ports, besides the type preset.", allOf: [ref("peers")] },
             },
           },
         },
       },
-      nameOverride: { description: "Override the chart name used in object names.", type: "string" },
-      fullnameOverride: { description: "Override the full name prefix of every policy.", type: "string", maxLength: 63 },
+      nameOverride: { description: "Override the chart name used in object names (a DNS-1123 label).", ...OPTIONAL_DNS_LABEL },
+      fullnameOverride: { description: "Override the full name prefix of every policy (a DNS-1123 label).", ...OPTIONAL_DNS_LABEL },
       commonLabels: {
-        description: "Labels added to every policy.",
+        description: `Labels added to every policy (not ${RESERVED_LABELS.join(", ")}: the chart sets those).`,
         type: "object",
-        additionalProperties: { type: "string", maxLength: 63 },
+        maxProperties: LIMITS.rules,
+        propertyNames: { allOf: [ref("qualifiedName"), { not: { enum: RESERVED_LABELS } }] },
+        additionalProperties: ref("labelValue"),
       },
-      commonAnnotations: { description: "Annotations added to every policy.", type: "object", additionalProperties: { type: "string" } },
+      commonAnnotations: {
+        description: "Annotations added to every policy.",
+        type: "object",
+        maxProperties: LIMITS.rules,
+        propertyNames: ref("qualifiedName"),
+        additionalProperties: { type: "string", maxLength: 65536 },
+      },
       global: { description: "Values shared with a parent chart.", type: "object", additionalProperties: true },
     },
   };

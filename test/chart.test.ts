@@ -147,12 +147,19 @@ test("NOTES: egress trade-offs (API server ports open to any destination, backup
 });
 
 test("chart/README.md documents every value of values.schema.json, each with a default and an example", () => {
-  type Node = { type?: string; properties?: Record<string, Node> };
+  type Node = { type?: string; properties?: Record<string, Node>; allOf?: Node[]; $ref?: string; definitions?: Record<string, Node> };
   const schema = JSON.parse(readFileSync(join(PROJECT_ROOT, "chart/values.schema.json"), "utf8")) as Node;
   const readme = readFileSync(join(PROJECT_ROOT, "chart/README.md"), "utf8");
   const paths: string[] = [];
+  // A node's properties, including those of the definitions it refers to through allOf.
+  const resolve = (node: Node): Node => {
+    const target = node.$ref ? resolve(schema.definitions![node.$ref.replace("#/definitions/", "")]!) : node;
+    const parts = [target, ...(target.allOf ?? []).map(resolve)];
+    return { properties: Object.assign({}, ...parts.map((p) => p.properties ?? {})) };
+  };
   const walk = (node: Node, prefix: string) => {
-    for (const [key, child] of Object.entries(node.properties ?? {})) {
+    for (const [key, raw] of Object.entries(resolve(node).properties ?? {})) {
+      const child = resolve(raw);
       const path = prefix ? `${prefix}.${key}` : key;
       paths.push(path);
       // Label selectors are documented as a whole.
@@ -168,11 +175,11 @@ test("chart/README.md documents every value of values.schema.json, each with a d
   }
 });
 
-test("extraIngress and extraEgress go through tpl; extraPorts join every rule of their policy", () => {
+test("extraIngress and extraEgress render as given; extraPorts join every rule of their policy", () => {
   const run = helmTemplate(
     "--set", "networkPolicies.enabled=true",
     "--set", "networkPolicies.egress.enabled=true",
-    "--set-json", 'networkPolicies.components.longhornManager.extraIngress=[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"{{ .Release.Namespace }}-tools"}}}],"ports":[{"port":9500,"protocol":"TCP"}]}]',
+    "--set-json", 'networkPolicies.components.longhornManager.extraIngress=[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"longhorn-system-tools"}}}],"ports":[{"port":9500,"protocol":"TCP"}]}]',
     "--set-json", 'networkPolicies.components.longhornUi.extraEgress=[{"to":[{"ipBlock":{"cidr":"192.0.2.10/32"}}]}]',
     "--set-json", 'networkPolicies.components.shareManager.extraPorts=[{"port":15008,"protocol":"TCP"}]',
   );
@@ -185,6 +192,18 @@ test("extraIngress and extraEgress go through tpl; extraPorts join every rule of
   const uiEgress = policy("longhorn-ui").spec.egress!;
   assert.equal(uiEgress[uiEgress.length - 1], { to: [{ ipBlock: { cidr: "192.0.2.10/32" } }] });
   for (const rule of policy("share-manager").spec.ingress!) assert.ok(rule.ports!.some((p) => p.port === 15008), JSON.stringify(rule));
+});
+
+test("values never become template syntax: extra rules are not run through tpl", () => {
+  const payload = '{{ print "x" }}';
+  const set = `networkPolicies.components.longhornManager.extraIngress=[{"from":[{"namespaceSelector":{"matchLabels":{"team":${JSON.stringify(payload)}}}}]}]`;
+  const refused = helmTemplate("--set", "networkPolicies.enabled=true", "--set-json", set);
+  assert.is(refused.code, 1, "the schema refuses a label value the API server would refuse");
+  assert.match(refused.stderr, "extraIngress.0.from.0.namespaceSelector.matchLabels.team");
+  // Past the schema, the text still prints as data: never evaluated.
+  const skipped = helmTemplate("--skip-schema-validation", "--set", "networkPolicies.enabled=true", "--set-json", set);
+  assert.is(skipped.code, 0, skipped.stderr);
+  assert.match(skipped.stdout, "team: '{{ print \"x\" }}'");
 });
 
 const BAD_VALUES = join(PROJECT_ROOT, "test/fixtures/bad-values");

@@ -19,13 +19,15 @@
 {{- default .Release.Namespace .Values.longhorn.namespace }}
 {{- end }}
 
+{{- /* Args: (list $ minor): the labels of a policy for that Longhorn minor. */}}
 {{- define "lhnp.labels" -}}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
-app.kubernetes.io/name: {{ include "lhnp.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-{{- with .Values.commonLabels }}
+{{- $root := index . 0 -}}
+helm.sh/chart: {{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "lhnp.name" $root }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+app.kubernetes.io/version: {{ index . 1 | quote }}
+app.kubernetes.io/managed-by: {{ $root.Release.Service }}
+{{- with $root.Values.commonLabels }}
 {{ toYaml . }}
 {{- end }}
 {{- end }}
@@ -39,13 +41,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "lhnp.minorOf" -}}
 {{- $value := index . 1 | toString }}
 {{- $key := index . 2 }}
-{{- if not (regexMatch "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" $value) }}
-{{- fail (printf "%s: %q is not a Longhorn version like 1.12, 1.12.1 or v1.12.1" $key $value) }}
-{{- end }}
-{{- $minor := regexReplaceAll "^v?([0-9]+)\\.([0-9]+).*$" $value "${1}.${2}" }}
 {{- $supported := splitList " " (include "lhnp.supportedVersions" (index . 0)) }}
+{{- $newest := last $supported }}
+{{- $minor := regexReplaceAll "^v?([0-9]+)\\.([0-9]+)(\\.[0-9]+)?$" $value "${1}.${2}" }}
 {{- if not (has $minor $supported) }}
-{{- fail (printf "%s: Longhorn %s is not supported; supported versions: %s" $key $minor (join ", " $supported)) }}
+{{- fail (printf "%s: %q is not a supported Longhorn version; give one of the minors %s, or a patch of one such as %s.1 or v%s.1" $key $value (join ", " $supported) $newest $newest) }}
 {{- end }}
 {{- $minor }}
 {{- end }}
@@ -54,7 +54,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "lhnp.renderedVersions" -}}
 {{- $versions := list (include "lhnp.minorOf" (list . .Values.longhorn.version "longhorn.version")) }}
 {{- if .Values.longhorn.upgradeFrom }}
-{{- $versions = append $versions (include "lhnp.minorOf" (list . .Values.longhorn.upgradeFrom "longhorn.upgradeFrom")) }}
+{{- $from := include "lhnp.minorOf" (list . .Values.longhorn.upgradeFrom "longhorn.upgradeFrom") }}
+{{- if semverCompare (printf ">%s" (first $versions)) $from }}
+{{- fail (printf "longhorn.upgradeFrom: %s is newer than longhorn.version %s; upgradeFrom names the older minor a cluster is upgrading from" $from (first $versions)) }}
+{{- end }}
+{{- $versions = append $versions $from }}
 {{- end }}
 {{- $versions | uniq | join " " }}
 {{- end }}
@@ -66,7 +70,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{- /* Args: (list $ minor component). The minor is part of the name so two versions can coexist. */}}
 {{- define "lhnp.policyName" -}}
-{{- $root := index . 0 }}
+{{- $root := index . 0 -}}
 {{- printf "%s-v%s-%s" (include "lhnp.fullname" $root) (index . 1 | replace "." "-") (index . 2) | trunc 253 | trimSuffix "-" }}
 {{- end }}
 
