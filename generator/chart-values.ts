@@ -72,11 +72,11 @@ export function renderValuesYaml(model: ValuesModel): string {
       `    ${c.key}:`,
       "      # -- Render this component's policy.",
       "      enabled: true",
-      "      # -- Extra NetworkPolicyIngressRules for these pods, rendered through `tpl`.",
+      "      # -- Extra NetworkPolicyIngressRules for these pods, as given (an empty `from` or `ports` list is refused: omit it).",
       "      extraIngress: []",
-      "      # -- Extra NetworkPolicyPorts added to every ingress rule of this policy (e.g. Istio ambient HBONE 15008).",
+      "      # -- Extra NetworkPolicyPorts (each with a port) added to every ingress rule of this policy (e.g. Istio ambient HBONE 15008).",
       "      extraPorts: []",
-      "      # -- Extra NetworkPolicyEgressRules for these pods (with egress.enabled), rendered through `tpl`.",
+      "      # -- Extra NetworkPolicyEgressRules for these pods (with egress.enabled), as given.",
       "      extraEgress: []",
     );
   }

@@ -27,6 +27,8 @@ handlebars.registerPartial("extraPorts", readFileSync(join(TEMPLATES_DIR, "extra
  * quotes, newlines) prints literally and can never become template syntax.
  */
 handlebars.registerHelper("goString", (text: unknown) => `{{ ${JSON.stringify(String(text))} }}`);
+/** The same constant, for use inside a Helm action. */
+handlebars.registerHelper("goLiteral", (text: unknown) => JSON.stringify(String(text)));
 
 function compile(name: string): Handlebars.TemplateDelegate {
   return handlebars.compile(readFileSync(join(TEMPLATES_DIR, name), "utf8"), { noEscape: true, strict: true });
@@ -119,12 +121,16 @@ function ruleContext(rule: RulePlan, valueKey: string): object {
   };
 }
 
-/** The Helm condition under which a rule renders, or undefined when it always does. */
-function ruleCondition(rule: RulePlan): string | undefined {
+/**
+ * The Helm condition under which a rule renders, or undefined when it always does. `root` is the
+ * chart's root context where the condition is evaluated: `.` in a policy, `$` inside a range.
+ */
+function ruleCondition(rule: RulePlan, root: "." | "$" = "."): string | undefined {
+  const values = root === "." ? ".Values" : "$.Values";
   const conditions: string[] = [];
-  if (rule.feature) conditions.push(`.Values.networkPolicies.features.${camelCase(rule.feature)}`);
-  if (rule.peers.some((p) => p.kind === "metrics-scraper")) conditions.push(".Values.networkPolicies.metricsScrapeSources");
-  if (rule.peers.some((p) => p.kind === "ingress-controller")) conditions.push('(include "lhnp.ingressControllerPeers" . | trim)');
+  if (rule.feature) conditions.push(`${values}.networkPolicies.features.${camelCase(rule.feature)}`);
+  if (rule.peers.some((p) => p.kind === "metrics-scraper")) conditions.push(`${values}.networkPolicies.metricsScrapeSources`);
+  if (rule.peers.some((p) => p.kind === "ingress-controller")) conditions.push(`(include "lhnp.ingressControllerPeers" ${root} | trim)`);
   if (conditions.length === 0) return undefined;
   return conditions.length === 1 ? conditions[0] : `(and ${conditions.join(" ")})`;
 }
@@ -134,7 +140,7 @@ function ruleCondition(rule: RulePlan): string | undefined {
  * renders as `ingress: []`, not null.
  */
 function emptyUnless(rules: readonly RulePlan[], valueKey: string): string | undefined {
-  const conditions = rules.map(ruleCondition);
+  const conditions = rules.map((rule) => ruleCondition(rule));
   if (!conditions.every((c) => c !== undefined)) return undefined;
   return [...conditions, `.Values.networkPolicies.components.${valueKey}.extraIngress`].join(" ");
 }
@@ -178,23 +184,33 @@ function describePorts(ports: readonly Port[]): string {
 
 function notesContext(plan: VersionPlan): object {
   const openWhenEmpty = Object.values(CIDR_LISTS).map((list) => {
-    const ports: string[] = [];
+    const entries: { key: string; text: string }[] = [];
     for (const policy of plan.policies) {
       for (const rule of policy.ingress) {
         if (!cidrListsOf(rule).includes(list)) continue;
         const gate = rule.feature ? ` (with features.${camelCase(rule.feature)})` : "";
-        ports.push(`${describePorts(rule.ports)} to ${policy.component}${gate}`);
+        entries.push({ key: policy.valueKey, text: `${describePorts(rule.ports)} to ${policy.component}${gate}` });
       }
     }
-    return { list, ports };
+    return { list, entries };
   });
-  const metricsPorts = plan.policies.flatMap((policy) =>
-    policy.ingress.filter((r) => r.peers.some((p) => p.kind === "metrics-scraper")).map((r) => `${policy.component} ${describePorts(r.ports)}`),
+  const metrics = plan.policies.flatMap((policy) =>
+    policy.ingress
+      .filter((r) => r.peers.some((p) => p.kind === "metrics-scraper"))
+      .map((r) => ({ key: policy.valueKey, text: `${policy.component} ${describePorts(r.ports)}` })),
   );
+  // Policies whose every spec rule hangs on a value: extraPorts has nothing to join when none renders.
+  const conditional = plan.policies.flatMap((policy) => {
+    const conditions = policy.ingress.map((rule) => ruleCondition(rule, "$"));
+    if (conditions.length === 0 || conditions.some((c) => c === undefined)) return [];
+    return [{ key: policy.valueKey, id: policy.component, condition: conditions.length === 1 ? conditions[0] : `(or ${conditions.join(" ")})` }];
+  });
   return {
     version: plan.version,
-    openWhenEmpty: openWhenEmpty.filter((o) => o.ports.length > 0),
-    metricsPorts: metricsPorts.join("; "),
+    components: plan.policies.map((policy) => ({ key: policy.valueKey, id: policy.component })),
+    openWhenEmpty: openWhenEmpty.filter((o) => o.entries.length > 0),
+    metrics,
+    conditional,
     unprotected: plan.unprotected,
   };
 }

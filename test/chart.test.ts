@@ -133,6 +133,27 @@ test("NOTES and the chart README: the pods no policy selects, with the reason, p
   assert.match(readme, /\| 1\.4–1\.13 \| Discover Proc Kubelet Cmdline \(`discover-proc-kubelet-cmdline`\) \|/);
 });
 
+test("NOTES: disabled components are listed as unrestricted, and their ports are not described", () => {
+  const notes = renderNotes(
+    "--set", "networkPolicies.enabled=true",
+    "--set", "networkPolicies.components.instanceManager.enabled=false",
+    "--set", "networkPolicies.components.longhornManager.enabled=false",
+  );
+  assert.match(notes, "- Left unrestricted: no policy selects the pods of longhorn-manager, instance-manager (components.<name>.enabled is false).");
+  assert.not.match(notes, "to instance-manager");
+  assert.not.match(notes, "longhorn-manager TCP 9500");
+  assert.match(notes, "TCP 2049 to share-manager");
+  assert.not.match(renderNotes("--set", "networkPolicies.enabled=true"), "Left unrestricted");
+});
+
+test("NOTES: extraPorts that no rendered rule can carry are reported, not silently dropped", () => {
+  const extra = ["--set-json", 'networkPolicies.components.longhornUi.extraPorts=[{"port":15008}]'];
+  const none = renderNotes("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.type=none", ...extra);
+  assert.match(none, "- components.longhornUi.extraPorts adds nothing: with these values no ingress rule of longhorn-ui renders");
+  const k3s = renderNotes("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.type=k3s", ...extra);
+  assert.not.match(k3s, "extraPorts adds nothing");
+});
+
 test("NOTES: egress trade-offs (API server ports open to any destination, backups and downloads blocked)", () => {
   const open = renderNotes("-f", "chart/ci/egress-defaults-values.yaml");
   assert.match(open, "Egress is restricted: each Longhorn pod may send only its spec flows.");
