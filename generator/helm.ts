@@ -53,7 +53,15 @@ export function splitDocuments(text: string): RenderedObject[] {
   const out: RenderedObject[] = [];
   for (const chunk of text.split(/^---[ \t]*$/m)) {
     const source = /^# Source: (.+)$/m.exec(chunk)?.[1]?.trim() ?? "<stdin>";
-    for (const object of loadAll(chunk)) {
+    let objects: unknown[];
+    try {
+      objects = loadAll(chunk);
+    } catch (error) {
+      // A document Kubernetes could not read either (a repeated key, broken indentation): say where.
+      const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      throw new HelmError(`${source}: helm rendered invalid YAML: ${reason}`);
+    }
+    for (const object of objects) {
       if (object !== null && object !== undefined) out.push({ source, object });
     }
   }

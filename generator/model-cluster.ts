@@ -146,7 +146,9 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
 
   // Outsiders.
   const manager = [...longhorn.values()].find((e) => e.component === "longhorn-manager")?.labels ?? { app: "longhorn-manager" };
-  addPod({ name: "look-alike in default (manager labels)", versionRoles: [] }, "default", manager);
+  // The look-alike lives in a namespace of its own, whatever namespace Longhorn runs in.
+  const elsewhere = ns === "lhnp-outsider" ? "lhnp-outsider-2" : "lhnp-outsider";
+  addPod({ name: `look-alike in ${elsewhere} (manager labels)`, versionRoles: [] }, elsewhere, manager);
   addPod({ name: "unlabelled pod in the Longhorn namespace", versionRoles: [] }, ns, {});
   addPod({ name: "coredns", versionRoles: [] }, "kube-system", { "k8s-app": "kube-dns" });
   for (const controller of INGRESS_CONTROLLERS) {

@@ -1,16 +1,16 @@
 // `netpolgen verify`: renders the chart with helm, validates every object, evaluates the rendered
 // NetworkPolicies on a model cluster, and compares what they allow with what the spec requires,
 // exactly, for every pair of endpoints, over every port (1-65535) of TCP, UDP and SCTP.
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { load } from "js-yaml";
 import type { INetworkPolicy, INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
 import type { SelectorLike } from "./labels.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { Evaluator, PROTOCOLS, endpointName, type Protocol } from "./evaluator.ts";
 import { Expectation } from "./expectation.ts";
-import { helmTemplate } from "./helm.ts";
-import { validateRendered } from "./k8s-validate.ts";
+import { HelmError, helmTemplate } from "./helm.ts";
+import { validateRendered, type RenderedObject } from "./k8s-validate.ts";
 import { buildModel, type Actor, type ModelWorld, type VerifyValues } from "./model-cluster.ts";
 import type { ResolvedSpec } from "./model.ts";
 import { camelCase } from "./plan.ts";
@@ -77,20 +77,45 @@ export interface RenderedCase {
   problems: string[];
 }
 
+/** The template added to a scratch copy of the chart so that Helm itself reports the values it merged. */
+const VALUES_PROBE = "templates/zz-netpolgen-values-probe.yaml";
+const VALUES_PROBE_TEXT =
+  "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: netpolgen-values-probe\ndata:\n  values: {{ toJson .Values | toJson }}\n";
+
+/**
+ * `helm template` of a scratch copy of the chart with one extra template that prints `.Values` as
+ * JSON: the policies exactly as the chart renders them, and the values exactly as Helm merged them
+ * (values.yaml, -f files in order, --set typing, null deleting a key) — nothing re-implemented here.
+ */
+function renderWithValues(request: VerifyRequest, setString: Record<string, string>): { objects: RenderedObject[]; values: unknown } {
+  const scratch = mkdtempSync(join(tmpdir(), "netpolgen-verify-"));
+  try {
+    cpSync(request.chart, scratch, { recursive: true });
+    writeFileSync(join(scratch, VALUES_PROBE), VALUES_PROBE_TEXT);
+    const rendered = helmTemplate(request.helm, {
+      chart: scratch,
+      release: request.release,
+      namespace: request.namespace,
+      valueFiles: request.valueFiles,
+      set: request.set,
+      setString,
+    });
+    const isProbe = (r: RenderedObject) => r.source.endsWith(VALUES_PROBE);
+    const probe = rendered.find(isProbe)?.object as { data?: { values?: string } } | undefined;
+    if (typeof probe?.data?.values !== "string") throw new HelmError(`helm template ${request.chart}: the values probe did not render`);
+    return { objects: rendered.filter((r) => !isProbe(r)), values: JSON.parse(probe.data.values) };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 export function renderCase(request: VerifyRequest): RenderedCase {
   const setString: Record<string, string> = { "longhorn.version": request.version };
   if (request.upgradeFrom !== undefined) setString["longhorn.upgradeFrom"] = request.upgradeFrom;
-  const rendered = helmTemplate(request.helm, {
-    chart: request.chart,
-    release: request.release,
-    namespace: request.namespace,
-    valueFiles: request.valueFiles,
-    set: request.set,
-    setString,
-  });
+  const { objects: rendered, values: merged } = renderWithValues(request, setString);
   const problems = rendered.flatMap(validateRendered).map(formatDiagnostic);
   const policies = rendered.map((r) => r.object as INetworkPolicy).filter((o) => o?.kind === "NetworkPolicy");
-  const values = readValues(request, { ...request.set, ...setString });
+  const values = verifyValues(merged, request.namespace);
   const specs = values.versions.map((v) => {
     const spec = request.specs.get(v);
     if (!spec) throw new Error(`no spec for Longhorn ${v}`);
@@ -182,41 +207,36 @@ function cell(source: Actor, destination: Actor, protocol: Protocol, ports: Port
   return { source: source.name, destination: destination.name, protocol, ports: formatPorts(ports), expected, actual, why };
 }
 
-/** values.yaml of the chart, then each -f file, then the overrides: helm's merge of maps (null deletes a key). */
-function readValues(request: VerifyRequest, overrides: Record<string, string>): VerifyValues {
-  let merged: Record<string, unknown> = {};
-  for (const file of [join(request.chart, "values.yaml"), ...request.valueFiles]) {
-    const data = load(readFileSync(file, "utf8"));
-    if (data !== null && data !== undefined && !isRecord(data)) throw new Error(`${file}: values must be a mapping`);
-    merged = mergeValues(merged, data ?? {});
-  }
-  for (const [path, text] of Object.entries(overrides)) {
-    const value = request.set && Object.hasOwn(request.set, path) ? load(text) : text;
-    const keys = path.split(".");
-    let target = merged;
-    for (const key of keys.slice(0, -1)) target = (target[key] = isRecord(target[key]) ? target[key] : {}) as Record<string, unknown>;
-    target[keys[keys.length - 1]!] = value;
-  }
+/**
+ * What verify needs from the values Helm merged (`.Values` as JSON). Helm has already applied the
+ * chart's schema, so the shapes are right; absent keys read as the chart's templates read them.
+ */
+export function verifyValues(merged: unknown, releaseNamespace: string): VerifyValues {
   const at = (...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (isRecord(v) ? v[k] : undefined), merged);
-  const strings = (...keys: string[]) => (Array.isArray(at(...keys)) ? (at(...keys) as unknown[]).map(String) : []);
+  const list = <T>(...keys: string[]): T[] => (Array.isArray(at(...keys)) ? (at(...keys) as T[]) : []);
+  const strings = (...keys: string[]) => list<unknown>(...keys).map(String);
+  const numbers = (...keys: string[]) => list<unknown>(...keys).map(Number);
   const minor = (v: unknown) => /^v?(\d+)\.(\d+)/.exec(String(v ?? ""))?.slice(1, 3).join(".") ?? "";
   const versions = [minor(at("longhorn", "version")), minor(at("longhorn", "upgradeFrom"))].filter((v, i, all) => v !== "" && all.indexOf(v) === i);
+  // Go templates' truth: false, 0, "", nil and empty collections are false.
+  const truthy = (v: unknown) => !(v === undefined || v === null || v === false || v === 0 || v === "" || (Array.isArray(v) && v.length === 0) || (isRecord(v) && Object.keys(v).length === 0));
+  const component = (id: string, key: string) => at("networkPolicies", "components", camelCase(id), key);
   return {
     versions,
-    namespace: String(at("longhorn", "namespace") || request.namespace),
-    enabled: at("networkPolicies", "enabled") === true,
+    namespace: String(at("longhorn", "namespace") || releaseNamespace),
+    enabled: truthy(at("networkPolicies", "enabled")),
     type: String(at("networkPolicies", "type") ?? "none"),
-    componentEnabled: (component) => at("networkPolicies", "components", camelCase(component), "enabled") !== false,
-    featureEnabled: (feature) => at("networkPolicies", "features", camelCase(feature)) === true,
+    componentEnabled: (id) => truthy(component(id, "enabled")),
+    featureEnabled: (feature) => truthy(at("networkPolicies", "features", camelCase(feature))),
     kubeAPIServerSourceCIDRs: strings("networkPolicies", "kubeAPIServerSourceCIDRs"),
     nodeCIDRs: strings("networkPolicies", "nodeCIDRs"),
-    metricsScrapeSources: (at("networkPolicies", "metricsScrapeSources") as INetworkPolicyPeer[] | undefined) ?? [],
-    uiExtraFrom: (at("networkPolicies", "ui", "extraFrom") as INetworkPolicyPeer[] | undefined) ?? [],
-    extraIngress: (component) => (at("networkPolicies", "components", camelCase(component), "extraIngress") as INetworkPolicyIngressRule[] | undefined) ?? [],
-    extraPorts: (component) => (at("networkPolicies", "components", camelCase(component), "extraPorts") as INetworkPolicyPort[] | undefined) ?? [],
-    extraEgress: (component) => (at("networkPolicies", "components", camelCase(component), "extraEgress") as INetworkPolicyEgressRule[] | undefined) ?? [],
+    metricsScrapeSources: list<INetworkPolicyPeer>("networkPolicies", "metricsScrapeSources"),
+    uiExtraFrom: list<INetworkPolicyPeer>("networkPolicies", "ui", "extraFrom"),
+    extraIngress: (id) => (Array.isArray(component(id, "extraIngress")) ? (component(id, "extraIngress") as INetworkPolicyIngressRule[]) : []),
+    extraPorts: (id) => (Array.isArray(component(id, "extraPorts")) ? (component(id, "extraPorts") as INetworkPolicyPort[]) : []),
+    extraEgress: (id) => (Array.isArray(component(id, "extraEgress")) ? (component(id, "extraEgress") as INetworkPolicyEgressRule[]) : []),
     egress: {
-      enabled: at("networkPolicies", "egress", "enabled") === true,
+      enabled: truthy(at("networkPolicies", "egress", "enabled")),
       dns: {
         namespaceSelector: (at("networkPolicies", "egress", "dns", "namespaceSelector") as SelectorLike | undefined) ?? {},
         podSelector: (at("networkPolicies", "egress", "dns", "podSelector") as SelectorLike | undefined) ?? {},
@@ -224,25 +244,15 @@ function readValues(request: VerifyRequest, overrides: Record<string, string>): 
       },
       kubeAPIServer: {
         cidrs: strings("networkPolicies", "egress", "kubeAPIServer", "cidrs"),
-        ports: strings("networkPolicies", "egress", "kubeAPIServer", "ports").map(Number),
+        ports: numbers("networkPolicies", "egress", "kubeAPIServer", "ports"),
       },
       external: (key) => ({
-        open: at("networkPolicies", "egress", key, "open") === true,
+        open: truthy(at("networkPolicies", "egress", key, "open")),
         cidrs: strings("networkPolicies", "egress", key, "cidrs"),
-        ports: strings("networkPolicies", "egress", key, "ports").map(Number),
+        ports: numbers("networkPolicies", "egress", key, "ports"),
       }),
     },
   };
-}
-
-export function mergeValues(base: Record<string, unknown>, overlay: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overlay)) {
-    if (value === null) delete out[key];
-    else if (isRecord(value) && isRecord(out[key])) out[key] = mergeValues(out[key] as Record<string, unknown>, value);
-    else out[key] = value;
-  }
-  return out;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -100,7 +100,7 @@ test("harvester#4182: an extra client of the manager on 9500, through extraIngre
   assert.ok(allowed(c, harvester, c.endpoint("longhorn-manager"), 9500));
   assert.not.ok(allowed(c, harvester, c.endpoint("longhorn-manager"), 9501));
   assert.not.ok(allowed(c, harvester, c.endpoint("instance-manager"), 8500));
-  assert.not.ok(allowed(c, c.endpoint("look-alike in default (manager labels)"), c.endpoint("longhorn-manager"), 9500));
+  assert.not.ok(allowed(c, c.endpoint("look-alike in lhnp-outsider (manager labels)"), c.endpoint("longhorn-manager"), 9500));
 });
 
 test("ui.extraFrom: the Rancher proxy reaches the UI port, and no ingress controller does", () => {

@@ -106,6 +106,25 @@ test("an invalid object fails verify with its template and path", async () => {
   assert.match(run.stdout, "longhorn-network-policies/templates/1.12/longhorn-ui.yaml spec.ingress[0].ports[0].port: 80000 is outside 1-65535");
 });
 
+test("verify reads the values Helm merged: YAML 1.1 booleans, later files winning, null deleting a key", async () => {
+  const file = join(work, "helm-typed-values.yaml");
+  // Helm reads `yes` as true: the chart renders every policy, and verify must see the same values.
+  writeFileSync(file, "networkPolicies:\n  enabled: yes\n  metricsScrapeSources: [{namespaceSelector: {matchLabels: {team: obs}}}]\n");
+  const override = join(work, "helm-null-values.yaml");
+  writeFileSync(override, "networkPolicies:\n  metricsScrapeSources: null\n");
+  const run = await runCli("verify", "--version", "1.12", "-f", file, "-f", override);
+  assert.is(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /^PASS Longhorn 1\.12 × .* \(18 policies,/m);
+  assert.not.match(run.stdout, "metrics scraper 1");
+});
+
+test("verify in any release namespace: the outsiders live in namespaces of their own", async () => {
+  for (const namespace of ["default", "kube-system", "monitoring"]) {
+    const run = await runCli("verify", "--version", "1.12", "--namespace", namespace, "-f", "chart/ci/defaults-values.yaml");
+    assert.is(run.code, 0, `${namespace}: ${run.stdout}${run.stderr}`);
+  }
+});
+
 test("verify usage errors exit 2", async () => {
   assert.is((await runCli("verify")).code, 2);
   assert.is((await runCli("verify", "--all", "--version", "1.12")).code, 2);
