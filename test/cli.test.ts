@@ -22,7 +22,26 @@ test("validate: named files", async () => {
 test("validate: a missing file is a usage error (exit 2)", async () => {
   const run = await runCli("validate", "spec/longhorn/9.9.yaml");
   assert.is(run.code, 2);
-  assert.is(run.stderr, "netpolgen: spec/longhorn/9.9.yaml: no such file");
+  assert.is(run.stderr, "netpolgen: spec/longhorn/9.9.yaml: no such file or directory");
+});
+
+test("--version prints netpolgen's version; verify --version stays verify's option", async () => {
+  const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+  const run = await runCli("--version");
+  assert.is(run.code, 0);
+  assert.is(run.stdout, `netpolgen ${version}`);
+  const show = await runCli("show", "--version", "1.12");
+  assert.is(show.code, 0, show.stderr);
+  assert.match(show.stdout, "# Longhorn 1.12 network flows");
+});
+
+test("validate: a directory stands for the spec files under it", async () => {
+  const run = await runCli("validate", "spec");
+  assert.is(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^\d+ spec files valid$/);
+  const empty = await runCli("validate", "docs");
+  assert.is(empty.code, 2);
+  assert.match(empty.stderr, "docs: a directory with no .yaml spec file");
 });
 
 test("unknown options and commands are usage errors (exit 2)", async () => {

@@ -36,6 +36,22 @@ test("an invalid spec fails generation and leaves chart/ as it was", async () =>
   assert.is(treeHash(join(PROJECT_ROOT, "chart")), before);
 });
 
+test("generate refuses to delete a file in chart/ that it did not write, and writes nothing", async () => {
+  const foreign = join(PROJECT_ROOT, "chart/templates/my-extra-policy.yaml");
+  writeFileSync(foreign, "# hand-written\n");
+  try {
+    const before = treeHash(join(PROJECT_ROOT, "chart"));
+    const run = await runCli("generate");
+    assert.is(run.code, 1);
+    assert.match(run.stderr, "chart/templates/my-extra-policy.yaml: not written by netpolgen; generate replaces chart/ as a whole and would delete it");
+    assert.match(run.stderr, "nothing written");
+    assert.is(treeHash(join(PROJECT_ROOT, "chart")), before);
+    assert.is(readFileSync(foreign, "utf8"), "# hand-written\n");
+  } finally {
+    rmSync(foreign, { force: true });
+  }
+});
+
 test("--check names missing, differing and extra files", () => {
   const root = mkdtempSync(join(tmpdir(), "lhnp-gen-"));
   try {
