@@ -2,6 +2,7 @@
 // their JSON Schema (values.schema.json), both derived from the spec versions the chart supports.
 import { camelCase } from "./plan.ts";
 import type { ResolvedSpec } from "./model.ts";
+import { commentText } from "./safe-text.ts";
 
 export const INGRESS_TYPES = ["k3s", "rke2", "rke1", "none"] as const;
 
@@ -68,7 +69,7 @@ export function renderValuesYaml(model: ValuesModel): string {
   ];
   for (const c of model.components) {
     lines.push(
-      `    # -- ${c.title} (\`${c.id}\`; Longhorn ${versionRange(c.versions)}).`,
+      `    # -- ${commentText(c.title, `title of component ${c.id}`)} (\`${c.id}\`; Longhorn ${versionRange(c.versions)}).`,
       `    ${c.key}:`,
       "      # -- Render this component's policy.",
       "      enabled: true",
@@ -90,7 +91,7 @@ export function renderValuesYaml(model: ValuesModel): string {
     "  features:",
   );
   for (const f of model.features) {
-    lines.push(`    # -- ${f.title} (\`${f.id}\`).`, `    ${f.key}: ${f.defaultEnabled}`);
+    lines.push(`    # -- ${commentText(f.title, `title of feature ${f.id}`)} (\`${f.id}\`).`, `    ${f.key}: ${f.defaultEnabled}`);
   }
   lines.push(
     "  # -- Source CIDRs of kube-apiserver calls to the Longhorn webhooks (e.g. the control-plane node addresses).",

@@ -10,6 +10,7 @@ import { renderChartReadme } from "./chart-readme.ts";
 import { camelCase, planVersion, type EgressRulePlan, type PolicyPlan, type RulePlan, type VersionPlan } from "./plan.ts";
 import { renderValuesSchema, renderValuesYaml, valuesModel, type ValuesModel } from "./chart-values.ts";
 import type { OutputFile } from "./write.ts";
+import { commentText } from "./safe-text.ts";
 
 export const CHART_DIR = "chart";
 export const CHART_NAME = "longhorn-network-policies";
@@ -110,7 +111,7 @@ function ruleContext(rule: RulePlan, valueKey: string): object {
   const pods = rule.peers.flatMap((p) => (p.kind === "pods" ? [{ podSelector: plainSelector(p.selector) }] : []));
   const cidrLists = cidrListsOf(rule);
   return {
-    flows: rule.flows.join(", "),
+    flows: commentText(rule.flows.join(", "), "flow ids"),
     feature: rule.feature ? camelCase(rule.feature) : undefined,
     ingressController: rule.peers.some((p) => p.kind === "ingress-controller"),
     metrics: rule.peers.some((p) => p.kind === "metrics-scraper"),
@@ -149,7 +150,7 @@ function egressRuleContext(rule: EgressRulePlan): object {
   const pods = rule.destinations.flatMap((d) => (d.kind === "pods" ? [{ podSelector: plainSelector(d.selector) }] : []));
   const external = rule.destinations.find((d) => d.kind === "external");
   return {
-    flows: rule.flows.join(", "),
+    flows: commentText(rule.flows.join(", "), "flow ids"),
     feature: rule.feature ? camelCase(rule.feature) : undefined,
     pods: pods.length ? yamlBlock(pods, 8) : undefined,
     dns: rule.destinations.some((d) => d.kind === "dns"),
@@ -348,8 +349,8 @@ export function ciValues(model: ValuesModel): OutputFile[] {
 
 function renderPolicy(template: Handlebars.TemplateDelegate, spec: ResolvedSpec, policy: PolicyPlan): string {
   return template({
-    specFile: spec.file,
-    title: policy.title,
+    specFile: commentText(spec.file, "spec file name"),
+    title: commentText(policy.title, `${spec.file}: title of ${policy.component}`),
     version: spec.version,
     component: policy.component,
     valueKey: policy.valueKey,

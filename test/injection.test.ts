@@ -1,0 +1,21 @@
+// Spec text and values can never become Go-template or YAML syntax in what Helm renders.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { renderChart } from "../generator/render-chart.ts";
+import { commentText } from "../generator/safe-text.ts";
+import { loadVersion } from "./helpers.ts";
+
+const PAYLOAD = '*/}}{{ print "apiVersion: v1\\nkind: ConfigMap" }}{{/*';
+
+test("the renderer refuses spec text that would become template or YAML syntax, even past the schema", () => {
+  const spec = loadVersion("1.12");
+  const manager = spec.components.get("longhorn-manager")!;
+  const hostile = { ...spec, components: new Map(spec.components).set("longhorn-manager", { ...manager, title: PAYLOAD }) };
+  assert.throws(() => renderChart([hostile], "0.0.0"), /title of (component )?longhorn-manager: .* holds "\*\/", which would become template or YAML syntax/);
+  for (const text of ["a {{ b", "a }} b", "line\nbreak", "tab\there", "nel\u0085", "ls\u2028"]) {
+    assert.throws(() => commentText(text, "x"), /which would become template or YAML syntax/, JSON.stringify(text));
+  }
+  assert.is(commentText("Longhorn manager (the control plane)", "x"), "Longhorn manager (the control plane)");
+});
+
+test.run();
