@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import { renderChart } from "../generator/render-chart.ts";
 import { commentText } from "../generator/safe-text.ts";
 import { loadVersion } from "./helpers.ts";
+import { helmTemplate } from "./helm.ts";
 
 const PAYLOAD = '*/}}{{ print "apiVersion: v1\\nkind: ConfigMap" }}{{/*';
 
@@ -16,6 +17,26 @@ test("the renderer refuses spec text that would become template or YAML syntax, 
     assert.throws(() => commentText(text, "x"), /which would become template or YAML syntax/, JSON.stringify(text));
   }
   assert.is(commentText("Longhorn manager (the control plane)", "x"), "Longhorn manager (the control plane)");
+});
+
+test("names from values cannot inject objects, with or without the schema", () => {
+  const name = JSON.stringify("x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: injected");
+  for (const key of ["fullnameOverride", "nameOverride", "longhorn.namespace"]) {
+    for (const skip of [[], ["--skip-schema-validation"]]) {
+      const run = helmTemplate(...skip, "--set", "networkPolicies.enabled=true", "--set-json", `${key}=${name}`);
+      assert.is(run.code, 1, `${key} ${skip.join(" ")}: ${run.stdout.slice(0, 300)}`);
+      assert.not.match(run.stdout, "kind: ConfigMap");
+      assert.match(run.stderr, key === "longhorn.namespace" && skip.length ? "longhorn.namespace" : key.split(".").pop()!);
+    }
+  }
+});
+
+test("an empty list of API server ports never becomes a rule to every port, with or without the schema", () => {
+  for (const skip of [[], ["--skip-schema-validation"]]) {
+    const run = helmTemplate(...skip, "--set", "networkPolicies.enabled=true", "--set", "networkPolicies.egress.enabled=true", "--set-json", "networkPolicies.egress.kubeAPIServer.ports=[]");
+    assert.is(run.code, 1, run.stdout.slice(0, 300));
+    assert.match(run.stderr, "networkPolicies.egress.kubeAPIServer.ports");
+  }
 });
 
 test.run();
