@@ -191,6 +191,32 @@ ${rows.join("\n")}
   by the host component's policy.
 - Traffic from a pod's own node (kubelet probes) is never restricted by NetworkPolicy.
 
+## CNI caveats: what \`nodeCIDRs\` and \`kubeAPIServerSourceCIDRs\` can match
+
+Both lists become \`ipBlock\` peers, and an \`ipBlock\` matches the source address the CNI sees. For
+traffic from another node's host network that is often not the node's IP. Traffic from a pod's own
+node is always admitted ([Kubernetes](https://kubernetes.io/docs/concepts/services-networking/network-policies/)),
+so the local iSCSI 3260 and v2 NVMe/TCP initiators keep working whatever is listed; the lists decide
+which other hosts reach NFS 2049 and the webhooks. Check the real sources in your CNI's flow logs
+before narrowing them.
+
+| CNI | Source of another node's host traffic | What to list |
+|---|---|---|
+| [Cilium](https://docs.cilium.io/en/stable/security/policy/layer3/#selecting-nodes-with-cidr-ipblock), default \`policy-cidr-match-mode\` | the identities \`remote-node\`, \`host\`, \`kube-apiserver\`: no \`ipBlock\` matches them | nothing: keep both lists empty ([longhorn#13802](https://github.com/longhorn/longhorn/issues/13802) is volume attach broken on Cilium) |
+| [Cilium](https://docs.cilium.io/en/stable/network/kubernetes/policy/) 1.15+ with \`policyCIDRMatchMode: nodes\` | the node's address | node CIDRs; control-plane addresses for the webhooks |
+| [Calico](https://docs.tigera.io/calico/latest/networking/configuring/vxlan-ipip) without encapsulation | the node IP | node CIDRs |
+| Calico IPIP or VXLAN | the node's tunnel address (Node annotations \`projectcalico.org/IPv4IPIPTunnelAddr\`, \`IPv4VXLANTunnelAddr\`) | each tunnel address as /32 (with CrossSubnet, node CIDRs too) |
+| K3s (kube-router) and Canal/RKE2, flannel VXLAN | \`flannel.1\`: the first address of the node's \`spec.podCIDR\` | each such address as /32 |
+| [flannel](https://github.com/flannel-io/flannel#network-policy) alone | nothing is enforced | the values have no effect |
+
+- Never list a whole pod CIDR or IP pool to catch tunnel addresses: that admits every pod.
+- An API server outside the cluster calls from its egress address; managed control planes (AKS, GKE)
+  may not preserve it, and then only an empty list works.
+- Istio ambient rewrites node-to-pod traffic to \`169.254.7.127\`
+  ([Istio](https://istio.io/latest/docs/ambient/usage/networkpolicy/)); on Cilium it carries the
+  identity \`world\`, the source denied in longhorn#13802. With ambient, add \`169.254.7.127/32\` to \`nodeCIDRs\`.
+- Tunnel and podCIDR addresses follow the nodes: update the lists when nodes join or leave.
+
 ## Pods these policies do not select
 
 Every pod Longhorn runs is either restricted by a policy of this chart or listed here, with the

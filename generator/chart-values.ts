@@ -94,6 +94,13 @@ export function renderValuesYaml(model: ValuesModel): string {
     lines.push(`    # -- ${commentText(f.title, `title of feature ${f.id}`)} (\`${f.id}\`).`, `    ${f.key}: ${f.defaultEnabled}`);
   }
   lines.push(
+    "  # CNI caveats for kubeAPIServerSourceCIDRs and nodeCIDRs (chart README, \"CNI caveats\"): an ipBlock matches the",
+    "  # source address the CNI sees, which for another node's host traffic is often not the node IP.",
+    "  # - Cilium: no ipBlock matches nodes or the API server (identities host, remote-node, kube-apiserver) unless",
+    "  #   policy-cidr-match-mode is nodes (1.15+); keep both lists empty otherwise (longhorn#13802).",
+    "  # - Calico IPIP/VXLAN: a remote host arrives from its tunnel address; K3s and Canal (flannel VXLAN): from the",
+    "  #   first address of its podCIDR. List those as /32, never a whole pod CIDR (that admits every pod).",
+    "  # - Traffic from a pod's own node is always admitted: local iSCSI 3260 and NVMe/TCP work whatever is listed.",
     "  # -- Source CIDRs of kube-apiserver calls to the Longhorn webhooks (e.g. the control-plane node addresses).",
     "  # Empty: the webhook ports are open to any source.",
     "  kubeAPIServerSourceCIDRs: []",

@@ -155,6 +155,19 @@ test("NOTES: extraPorts that no rendered rule can carry are reported, not silent
   assert.not.match(k3s, "extraPorts adds nothing");
 });
 
+test("CNI caveats where users decide: values.yaml, the chart README, and NOTES once a CIDR list is set", () => {
+  const values = readFileSync(join(PROJECT_ROOT, "chart/values.yaml"), "utf8");
+  assert.match(values, "policy-cidr-match-mode is nodes (1.15+); keep both lists empty otherwise (longhorn#13802)");
+  assert.match(values, "never a whole pod CIDR");
+  const readme = readFileSync(join(PROJECT_ROOT, "chart/README.md"), "utf8");
+  assert.match(readme, "## CNI caveats: what `nodeCIDRs` and `kubeAPIServerSourceCIDRs` can match");
+  assert.match(readme, "https://docs.cilium.io/en/stable/security/policy/layer3/#selecting-nodes-with-cidr-ipblock");
+  assert.not.match(renderNotes("--set", "networkPolicies.enabled=true"), "CNI caveat");
+  const tightened = renderNotes("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.nodeCIDRs={10.0.0.0/24}");
+  assert.match(tightened, "CNI caveat: nodeCIDRs and kubeAPIServerSourceCIDRs match the source address your CNI sees from other nodes.");
+  assert.match(tightened, "- Cilium: no ipBlock matches nodes unless policy-cidr-match-mode is nodes (1.15+)");
+});
+
 test("NOTES: egress trade-offs (API server ports open to any destination, backups and downloads blocked)", () => {
   const open = renderNotes("-f", "chart/ci/egress-defaults-values.yaml");
   assert.match(open, "Egress is restricted: each Longhorn pod may send only its spec flows.");
