@@ -5,6 +5,7 @@ import { renderChart } from "../generator/render-chart.ts";
 import { commentText } from "../generator/safe-text.ts";
 import { loadVersion } from "./helpers.ts";
 import { helmTemplate } from "./helm.ts";
+import { HelmError, splitDocuments } from "../generator/helm.ts";
 
 const PAYLOAD = '*/}}{{ print "apiVersion: v1\\nkind: ConfigMap" }}{{/*';
 
@@ -37,6 +38,11 @@ test("an empty list of API server ports never becomes a rule to every port, with
     assert.is(run.code, 1, run.stdout.slice(0, 300));
     assert.match(run.stderr, "networkPolicies.egress.kubeAPIServer.ports");
   }
+});
+
+test("a rendered document Kubernetes could not read is reported with its template, not a stack trace", () => {
+  const text = "---\n# Source: lhnp/templates/1.12/longhorn-manager.yaml\nmetadata:\n  labels:\n    team: a\n    team: b\n";
+  assert.throws(() => splitDocuments(text), (error: unknown) => error instanceof HelmError && /^lhnp\/templates\/1\.12\/longhorn-manager\.yaml: helm rendered invalid YAML: duplicated mapping key/.test(error.message));
 });
 
 test.run();
