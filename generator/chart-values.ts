@@ -335,6 +335,7 @@ const DEFINITIONS = {
     description: "An external destination: CIDRs and ports, or open.",
     type: "object",
     additionalProperties: false,
+    required: ["open", "cidrs", "ports"],
     properties: {
       open: { description: "Any destination (on ports, or every port when ports is empty).", type: "boolean" },
       cidrs: { description: "Destination CIDRs.", allOf: [ref("cidrList")] },
@@ -345,6 +346,7 @@ const DEFINITIONS = {
     description: "A component's policy.",
     type: "object",
     additionalProperties: false,
+    required: ["enabled", "extraIngress", "extraPorts", "extraEgress"],
     properties: {
       enabled: { description: "Render this component's policy.", type: "boolean" },
       extraIngress: list(ref("ingressRule"), LIMITS.rules, "Extra ingress rules for these pods."),
@@ -461,5 +463,20 @@ export function renderValuesSchema(model: ValuesModel): string {
       global: { description: "Values shared with a parent chart.", type: "object", additionalProperties: true },
     },
   };
-  return `${JSON.stringify(schema, null, 2)}\n`;
+  return `${JSON.stringify(requireDefaults(schema), null, 2)}\n`;
+}
+
+/**
+ * Every key values.yaml sets is required: Helm merges the defaults first, so a key can only be
+ * missing when a user deleted it with null, and the templates would then fail on a nil map deep
+ * inside a policy instead of naming the value. (Definitions state their own `required`.)
+ */
+function requireDefaults<T extends object>(node: T): T {
+  const out: Record<string, unknown> = { ...node };
+  const properties = (node as { properties?: Record<string, object> }).properties;
+  if (properties) {
+    out.properties = Object.fromEntries(Object.entries(properties).map(([key, child]) => [key, requireDefaults(child)]));
+    if (!("required" in node)) out.required = Object.keys(properties);
+  }
+  return out as T;
 }

