@@ -472,7 +472,7 @@ export function renderValuesSchema(model: ValuesModel): string {
  * inside a policy instead of naming the value. (Definitions state their own `required`.)
  */
 function requireDefaults<T extends object>(node: T): T {
-  const out: Record<string, unknown> = { ...node };
+  const out: Record<string, unknown> = { ...(node as Record<string, unknown>) };
   const properties = (node as { properties?: Record<string, object> }).properties;
   if (properties) {
     out.properties = Object.fromEntries(Object.entries(properties).map(([key, child]) => [key, requireDefaults(child)]));
