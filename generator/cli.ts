@@ -46,9 +46,19 @@ export function readText(file: string): string | undefined {
   }
 }
 
+/** A file's bytes, or undefined when it does not exist: the spec loader decodes them as strict UTF-8. */
+export function readBytes(file: string): Uint8Array | undefined {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
 function loaderFor(io: Io): SpecLoader {
   // The loader sees display paths, so every diagnostic names files the way the user would.
-  return new SpecLoader((file) => readText(resolve(io.cwd, file)));
+  return new SpecLoader((file) => readBytes(resolve(io.cwd, file)));
 }
 
 function specFilesIn(dir: string): string[] {
@@ -102,7 +112,7 @@ function renderSetup(io: Io, options: { chart: string; values: string[]; namespa
   for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
   const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
   /** In version order (specFilesIn sorts numerically). */
-  const ordered = loadSpecs(specFiles, (file) => readText(resolve(io.cwd, file)));
+  const ordered = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)));
   const specs = new Map(ordered.map((s) => [s.version, s]));
   const specFor = (version: string): ResolvedSpec => {
     const spec = specs.get(minorOf(version));
@@ -177,7 +187,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(specDirOption())
     .action(async (options: { check?: boolean; specDir: string }) => {
       const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
-      const specs = loadSpecs(specFiles, (file) => readText(resolve(io.cwd, file)));
+      const specs = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)));
       const output = await generatedOutput(specs, chartVersion());
       const all = [...output.files, ...output.trees.flatMap((t) => t.files)];
       if (options.check) {

@@ -8,8 +8,12 @@ import { resolveSpec, type SpecDocument } from "./resolve.ts";
 import { checkSchema } from "./schema-check.ts";
 import { parseYaml, type SourceDocument } from "./source.ts";
 
-/** Returns a file's text, or undefined when it does not exist. */
-export type ReadText = (file: string) => string | undefined;
+/**
+ * Returns a file's bytes (decoded here as strict UTF-8, so a byte that is not UTF-8 is reported
+ * with its line) or its text, or undefined when it does not exist. Text decoded leniently carries
+ * U+FFFD where its bytes were not UTF-8; the parser reports those the same way.
+ */
+export type ReadText = (file: string) => string | Uint8Array | undefined;
 
 export interface LoadResult {
   spec?: ResolvedSpec;
@@ -53,7 +57,16 @@ export class SpecLoader {
   private document(file: string): { document?: SpecDocument; diagnostics: Diagnostic[] } | undefined {
     const cached = this.documents.get(file);
     if (cached) return cached;
-    const text = this.readText(file);
+    let text: string | Uint8Array | undefined;
+    try {
+      text = this.readText(file);
+    } catch (error) {
+      // A directory named like a version, a file without read permission: a finding, not a crash.
+      const reason = (error as NodeJS.ErrnoException)?.code ?? String((error as Error)?.message ?? error).split("\n")[0];
+      const entry = { diagnostics: [{ file, line: 0, path: [], message: `cannot read the file (${reason})` }] };
+      this.documents.set(file, entry);
+      return entry;
+    }
     if (text === undefined) return undefined;
     const entry = parseSpecDocument(file, text);
     this.documents.set(file, entry);
@@ -61,7 +74,7 @@ export class SpecLoader {
   }
 }
 
-function parseSpecDocument(file: string, text: string): { document?: SpecDocument; diagnostics: Diagnostic[] } {
+function parseSpecDocument(file: string, text: string | Uint8Array): { document?: SpecDocument; diagnostics: Diagnostic[] } {
   const parsed = parseYaml(file, text);
   if (!parsed.document) return { diagnostics: parsed.diagnostics };
   const source: SourceDocument = parsed.document;

@@ -1,6 +1,6 @@
 // Shared by the suites: load a real spec version, and run the CLI in-process.
 import { join } from "node:path";
-import { main, PROJECT_ROOT, readText } from "../generator/cli.ts";
+import { main, PROJECT_ROOT, readBytes } from "../generator/cli.ts";
 import { SpecLoader, type LoadResult } from "../generator/load.ts";
 import type { ResolvedSpec } from "../generator/model.ts";
 
@@ -8,7 +8,7 @@ export { PROJECT_ROOT };
 
 export const SPEC_VERSIONS = ["1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11", "1.12", "1.13"];
 
-const loader = new SpecLoader((file) => readText(join(PROJECT_ROOT, file)));
+const loader = new SpecLoader((file) => readBytes(join(PROJECT_ROOT, file)));
 
 /** Loads a spec file given relative to the project root. */
 export function loadSpecFile(file: string): LoadResult {
