@@ -183,7 +183,7 @@ function describePorts(ports: readonly Port[]): string {
   return ports.map((p) => `${p.protocol} ${p.endPort !== undefined ? `${p.port}-${p.endPort}` : p.port}`).join(", ");
 }
 
-function notesContext(plan: VersionPlan): object {
+function notesContext(spec: ResolvedSpec, plan: VersionPlan): object {
   const openWhenEmpty = Object.values(CIDR_LISTS).map((list) => {
     const entries: { key: string; text: string }[] = [];
     for (const policy of plan.policies) {
@@ -208,7 +208,11 @@ function notesContext(plan: VersionPlan): object {
   });
   return {
     version: plan.version,
-    components: plan.policies.map((policy) => ({ key: policy.valueKey, id: policy.component })),
+    components: plan.policies.filter((p) => !hostOf(spec, p.component).host).map((p) => ({ key: p.valueKey, id: p.component })),
+    hosted: plan.policies.flatMap((p) => {
+      const { host, hostKey } = hostOf(spec, p.component);
+      return host ? [{ key: p.valueKey, id: p.component, host, hostKey }] : [];
+    }),
     openWhenEmpty: openWhenEmpty.filter((o) => o.entries.length > 0),
     metrics,
     conditional,
@@ -271,7 +275,7 @@ export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string
         ingressPresets: INGRESS_PRESETS.map((p) => ({ type: p.type, peers: yamlBlock(p.peers, 0) })),
       }),
     },
-    { path: "templates/NOTES.txt", content: compile("NOTES.txt.hbs")({ versions: plans.map(({ plan }) => notesContext(plan)) }) },
+    { path: "templates/NOTES.txt", content: compile("NOTES.txt.hbs")({ versions: plans.map(({ spec, plan }) => notesContext(spec, plan)) }) },
     { path: "templates/_checks.tpl", content: readFileSync(join(TEMPLATES_DIR, "_checks.tpl"), "utf8") },
     {
       // Under templates/checks/ so that Helm, which renders the deepest paths first and then in
@@ -347,10 +351,17 @@ export function ciValues(model: ValuesModel): OutputFile[] {
   }));
 }
 
+/** For a role that runs in another component's pods: that component and its values key. */
+function hostOf(spec: ResolvedSpec, component: string): { host?: string; hostKey?: string } {
+  const host = spec.components.get(component)?.runsIn;
+  return host ? { host, hostKey: camelCase(host) } : {};
+}
+
 function renderPolicy(template: Handlebars.TemplateDelegate, spec: ResolvedSpec, policy: PolicyPlan): string {
   return template({
     specFile: commentText(spec.file, "spec file name"),
     title: commentText(policy.title, `${spec.file}: title of ${policy.component}`),
+    ...hostOf(spec, policy.component),
     version: spec.version,
     component: policy.component,
     valueKey: policy.valueKey,
