@@ -59,3 +59,11 @@ function bigIntToAddress(value: bigint, family: 4 | 6): string {
   for (let s = 112n; s >= 0n; s -= 16n) groups.push(((value >> s) & 0xffffn).toString(16));
   return groups.join(":");
 }
+
+/** The first address after the block (wrapping at the end of the address space). */
+export function addressAfter(cidr: CIDR): string {
+  const width = BigInt(WIDTH[cidr.family]);
+  const hostBits = width - BigInt(cidr.bits);
+  const next = (((cidr.address >> hostBits) + 1n) << hostBits) % (1n << width);
+  return bigIntToAddress(next, cidr.family);
+}

@@ -3,7 +3,7 @@
 // policy must keep out (a look-alike pod in another namespace, an unlabelled pod in the Longhorn
 // namespace, a node, the API server, ingress controllers, metrics scrapers, DNS, an external host).
 import type { INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
-import { nthAddress, parseCIDR } from "./cidr.ts";
+import { addressAfter, nthAddress, parseCIDR, strictlyWithin, type CIDR } from "./cidr.ts";
 import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelNamespace, type ModelPod } from "./evaluator.ts";
 import type { Labels, SelectorLike } from "./labels.ts";
 import type { ResolvedSpec } from "./model.ts";
@@ -91,8 +91,9 @@ const OTHER_NODE = "storage-2";
 export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues): ModelWorld {
   const namespaces = new Map<string, ModelNamespace>();
   const addNamespace = (name: string, labels: Labels = {}) => {
+    // A namespace exists once: labels asked for later never overwrite those it already has.
     const existing = namespaces.get(name);
-    namespaces.set(name, { name, labels: { ...existing?.labels, ...labels } });
+    namespaces.set(name, { name, labels: { ...labels, ...existing?.labels } });
   };
   const pods: ModelPod[] = [];
   const actors: Actor[] = [];
@@ -150,7 +151,12 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
   const elsewhere = ns === "lhnp-outsider" ? "lhnp-outsider-2" : "lhnp-outsider";
   addPod({ name: `look-alike in ${elsewhere} (manager labels)`, versionRoles: [] }, elsewhere, manager);
   addPod({ name: "unlabelled pod in the Longhorn namespace", versionRoles: [] }, ns, {});
-  addPod({ name: "coredns", versionRoles: [] }, "kube-system", { "k8s-app": "kube-dns" });
+  // The DNS pods the values name (egress.dns), kube-system's CoreDNS by default.
+  const dnsNamespaceLabels = sampleLabels(values.egress.dns.namespaceSelector);
+  const dnsNamespace = dnsNamespaceLabels["kubernetes.io/metadata.name"] ?? "kube-system";
+  addNamespace(dnsNamespace, dnsNamespaceLabels);
+  const dnsLabels = sampleLabels(values.egress.dns.podSelector);
+  addPod({ name: "coredns", versionRoles: [] }, dnsNamespace, Object.keys(dnsLabels).length ? dnsLabels : { "k8s-app": "kube-dns" });
   for (const controller of INGRESS_CONTROLLERS) {
     addPod({ name: controller.name, versionRoles: [], ingressControllerOf: [controller.type] }, controller.namespace, controller.labels);
   }
@@ -159,13 +165,26 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
   const addPeerSample = (peer: INetworkPolicyPeer, name: string) => {
     if (peer.ipBlock) {
       const cidr = parseCIDR(peer.ipBlock.cidr);
-      if (typeof cidr !== "string") actors.push({ name, versionRoles: [], endpoint: addressEndpoint(name, nthAddress(cidr, 1)) });
+      if (typeof cidr === "string") return;
+      // An address of the block outside every except.
+      const excepts = (peer.ipBlock.except ?? []).map(parseCIDR).filter((c): c is CIDR => typeof c !== "string");
+      const host = cidr.family === 4 ? 32 : 128;
+      const inside = (ip: string, block: CIDR) => {
+        const single = parseCIDR(`${ip}/${host}`) as CIDR;
+        return block.bits === host ? single.address === block.address : strictlyWithin(single, block);
+      };
+      // The block's second address, or the first one after an excepted block.
+      const ip = [nthAddress(cidr, 1), ...excepts.map(addressAfter)].find((a) => inside(a, cidr) && !excepts.some((e) => inside(a, e)));
+      if (ip) actors.push({ name, versionRoles: [], endpoint: addressEndpoint(name, ip) });
       return;
     }
     const nsLabels = peer.namespaceSelector ? sampleLabels(peer.namespaceSelector) : {};
     const namespace = peer.namespaceSelector ? (nsLabels["kubernetes.io/metadata.name"] ?? name.replace(/[^a-z0-9]+/g, "-")) : ns;
+    const podLabels = peer.podSelector ? sampleLabels(peer.podSelector) : {};
+    // A peer that names Longhorn's own pods already has members in the model: a look-alike would be one of them.
+    if (namespace === ns && peer.podSelector && pods.some((p) => p.namespace === ns && Object.entries(podLabels).every(([k, v]) => p.labels[k] === v) && Object.keys(podLabels).length > 0 && actors.some((a) => a.endpoint.kind === "pod" && a.endpoint.pod === p && a.versionRoles.length > 0))) return;
     addNamespace(namespace, nsLabels);
-    addPod({ name, versionRoles: [] }, namespace, peer.podSelector ? sampleLabels(peer.podSelector) : {});
+    addPod({ name, versionRoles: [] }, namespace, podLabels);
   };
   values.metricsScrapeSources.forEach((peer, i) => addPeerSample(peer, `metrics scraper ${i + 1}`));
   values.uiExtraFrom.forEach((peer, i) => addPeerSample(peer, `ui extraFrom ${i + 1}`));
@@ -176,16 +195,26 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
 
   // Addresses: two nodes (the Longhorn pods run on the first; probes come from the second, since
   // traffic from a pod's own node is always allowed), the API server and an external host.
-  const nodeCIDR = firstCIDR(values.nodeCIDRs);
   const apiCIDR = firstCIDR(values.kubeAPIServerSourceCIDRs);
   const apiServerIP = apiCIDR ? nthAddress(apiCIDR, apiCIDR.bits >= (apiCIDR.family === 4 ? 31 : 127) ? 0 : 1) : "10.0.0.10";
-  const nodeIP = (n: number) => {
-    const ip = nodeCIDR ? nthAddress(nodeCIDR, n) : `10.0.0.${20 + n}`;
-    return ip === apiServerIP ? (nodeCIDR ? nthAddress(nodeCIDR, n + 100) : `10.0.0.${120 + n}`) : ip;
-  };
+  // The node probes come from takes the first address the node CIDRs give; the Longhorn pods' node
+  // another one (from the same block, the next block, or outside them when a /32 is all there is).
+  const candidates: string[] = [];
+  for (const text of values.nodeCIDRs) {
+    const cidr = parseCIDR(text);
+    if (typeof cidr === "string") continue;
+    for (const n of [1, 2, 3, 0]) {
+      const ip = nthAddress(cidr, n);
+      if (ip !== apiServerIP && !candidates.includes(ip)) candidates.push(ip);
+    }
+    if (candidates.length >= 2) break;
+  }
+  for (const fallback of ["10.0.0.23", "10.0.0.22", "10.0.0.123", "10.0.0.122"]) {
+    if (fallback !== apiServerIP && !candidates.includes(fallback)) candidates.push(fallback);
+  }
   const nodes = [
-    { name: LONGHORN_NODE, ip: nodeIP(2) },
-    { name: OTHER_NODE, ip: nodeIP(3) },
+    { name: LONGHORN_NODE, ip: candidates[1]! },
+    { name: OTHER_NODE, ip: candidates[0]! },
   ];
   actors.push({ name: `node ${OTHER_NODE}`, versionRoles: [], endpoint: addressEndpoint(`node ${OTHER_NODE}`, nodes[1]!.ip) });
   actors.push({ name: "kube-apiserver", versionRoles: [], endpoint: addressEndpoint("kube-apiserver", apiServerIP) });
@@ -219,8 +248,9 @@ function firstCIDR(list: readonly string[]) {
 function sampleLabels(selector: SelectorLike): Labels {
   const labels: Labels = { ...selector.matchLabels };
   for (const e of selector.matchExpressions ?? []) {
-    if (e.operator === "In" && e.values?.[0] !== undefined) labels[e.key] = e.values[0];
-    if (e.operator === "Exists") labels[e.key] = "present";
+    // A key matchLabels (or an earlier expression) already set keeps its value when it also satisfies this one.
+    if (e.operator === "In" && e.values?.length && !(e.key in labels && e.values.includes(labels[e.key]!))) labels[e.key] = e.values[0]!;
+    if (e.operator === "Exists" && !(e.key in labels)) labels[e.key] = "present";
   }
   return labels;
 }

@@ -125,6 +125,34 @@ test("verify in any release namespace: the outsiders live in namespaces of their
   }
 });
 
+test("a role that runs in another component's pods follows that component's switch (found by the property tests)", async () => {
+  for (const [off, versions] of [["admissionWebhook", ["1.4", "1.6", "1.12"]], ["longhornManager", ["1.6", "1.12"]], ["recoveryBackend", ["1.12"]]] as const) {
+    const file = join(work, `${off}-off.yaml`);
+    writeFileSync(file, `networkPolicies:\n  enabled: true\n  components:\n    ${off}:\n      enabled: false\n`);
+    for (const version of versions) {
+      const run = await runCli("verify", "--version", version, "-f", file);
+      assert.is(run.code, 0, `${off} off, ${version}:\n${run.stdout}`);
+    }
+  }
+});
+
+test("the model gives every peer the values name a member (cases the property tests found)", async () => {
+  const cases: Record<string, string> = {
+    "custom DNS pods": "egress: {enabled: true, dns: {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: dns-system}}, podSelector: {matchLabels: {app: dns}}}}",
+    "one /32 of node addresses": 'nodeCIDRs: ["10.0.0.5/32"]',
+    "an ipBlock whose first addresses are excepted": "type: none\n  ui: {extraFrom: [{ipBlock: {cidr: 192.168.0.0/16, except: [192.168.0.0/20]}}]}",
+    "matchLabels and an expression on one key": "metricsScrapeSources: [{podSelector: {matchLabels: {app: prometheus}, matchExpressions: [{key: app, operator: Exists}, {key: app, operator: In, values: [other, prometheus]}]}}]",
+    "two peers naming one namespace": "metricsScrapeSources: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring, team: a}}}]\n  ui: {extraFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring, team: b}}}]}",
+    "a peer that names Longhorn's own pods": "metricsScrapeSources: [{podSelector: {matchLabels: {app: longhorn-ui}}}]",
+  };
+  for (const [name, values] of Object.entries(cases)) {
+    const file = join(work, "peer-sample.yaml");
+    writeFileSync(file, `networkPolicies:\n  enabled: true\n  ${values}\n`);
+    const run = await runCli("verify", "--version", "1.12", "-f", file);
+    assert.is(run.code, 0, `${name}:\n${run.stdout}${run.stderr}`);
+  }
+});
+
 test("verify usage errors exit 2", async () => {
   assert.is((await runCli("verify")).code, 2);
   assert.is((await runCli("verify", "--all", "--version", "1.12")).code, 2);

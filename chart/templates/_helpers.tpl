@@ -58,6 +58,13 @@ app.kubernetes.io/managed-by: {{ $root.Release.Service }}
 {{- if semverCompare (printf ">%s" (first $versions)) $from }}
 {{- fail (printf "longhorn.upgradeFrom: %s is newer than longhorn.version %s; upgradeFrom names the older minor a cluster is upgrading from" $from (first $versions)) }}
 {{- end }}
+{{- /* Longhorn upgrades one minor at a time (longhorn/longhorn-manager upgrade/util/util.go, CheckUpgradePath, from v1.5.0: "upgrading from X to Y for minor version is not supported"), so only the previous minor runs beside this one. Vendor builds with TwoMinorUpgradeDistros are not covered. */}}
+{{- $supported := splitList " " (include "lhnp.supportedVersions" .) }}
+{{- $previous := "" }}
+{{- range $i, $v := $supported }}{{ if and (gt $i 0) (eq $v (first $versions)) }}{{ $previous = index $supported (sub $i 1) }}{{ end }}{{ end }}
+{{- if not (or (eq $from (first $versions)) (eq $from $previous)) }}
+{{- fail (printf "longhorn.upgradeFrom: Longhorn upgrades one minor at a time, so a cluster on %s comes from %s, not %s" (first $versions) (default "an older patch of the same minor" $previous) $from) }}
+{{- end }}
 {{- $versions = append $versions $from }}
 {{- end }}
 {{- $versions | uniq | join " " }}
