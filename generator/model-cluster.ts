@@ -5,7 +5,7 @@
 import type { INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
 import { addressAfter, nthAddress, parseCIDR, strictlyWithin, type CIDR } from "./cidr.ts";
 import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelNamespace, type ModelPod } from "./evaluator.ts";
-import type { Labels, SelectorLike } from "./labels.ts";
+import { selectorMatches, type Labels, type SelectorLike } from "./labels.ts";
 import type { ResolvedSpec } from "./model.ts";
 
 /** The chart values verify reads (after helm's merge of values.yaml and the -f files). */
@@ -162,6 +162,7 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
   }
   addPod({ name: "prometheus", versionRoles: [] }, "monitoring", { "app.kubernetes.io/name": "prometheus" });
   // One member of each peer the values name, so that what they admit is probed.
+  const longhornSelectors = specs.flatMap((spec) => [...spec.components.values()].flatMap((c) => (c.selector ? [c.selector] : [])));
   const addPeerSample = (peer: INetworkPolicyPeer, name: string) => {
     if (peer.ipBlock) {
       const cidr = parseCIDR(peer.ipBlock.cidr);
@@ -181,8 +182,9 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
     const nsLabels = peer.namespaceSelector ? sampleLabels(peer.namespaceSelector) : {};
     const namespace = peer.namespaceSelector ? (nsLabels["kubernetes.io/metadata.name"] ?? name.replace(/[^a-z0-9]+/g, "-")) : ns;
     const podLabels = peer.podSelector ? sampleLabels(peer.podSelector) : {};
-    // A peer that names Longhorn's own pods already has members in the model: a look-alike would be one of them.
-    if (namespace === ns && peer.podSelector && pods.some((p) => p.namespace === ns && Object.entries(podLabels).every(([k, v]) => p.labels[k] === v) && Object.keys(podLabels).length > 0 && actors.some((a) => a.endpoint.kind === "pod" && a.endpoint.pod === p && a.versionRoles.length > 0))) return;
+    // A sample in Longhorn's namespace that a component's selector picks would be a Longhorn pod
+    // itself: the peer's Longhorn members are already in the model.
+    if (namespace === ns && longhornSelectors.some((selector) => selectorMatches(selector, podLabels))) return;
     addNamespace(namespace, nsLabels);
     addPod({ name, versionRoles: [] }, namespace, podLabels);
   };
