@@ -162,7 +162,8 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
   }
   addPod({ name: "prometheus", versionRoles: [] }, "monitoring", { "app.kubernetes.io/name": "prometheus" });
   // One member of each peer the values name, so that what they admit is probed.
-  const longhornSelectors = specs.flatMap((spec) => [...spec.components.values()].flatMap((c) => (c.selector ? [c.selector] : [])));
+  /** Each component's selector, with the component whose pods it picks (the host, for a role that runs in another's pods). */
+  const longhornSelectors = specs.flatMap((spec) => [...spec.components.values()].flatMap((c) => (c.selector ? [{ selector: c.selector, pod: c.runsIn ?? c.id }] : [])));
   const addPeerSample = (peer: INetworkPolicyPeer, name: string) => {
     if (peer.ipBlock) {
       const cidr = parseCIDR(peer.ipBlock.cidr);
@@ -182,10 +183,18 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
     const nsLabels = peer.namespaceSelector ? sampleLabels(peer.namespaceSelector) : {};
     const namespace = peer.namespaceSelector ? (nsLabels["kubernetes.io/metadata.name"] ?? name.replace(/[^a-z0-9]+/g, "-")) : ns;
     const podLabels = peer.podSelector ? sampleLabels(peer.podSelector) : {};
-    // A sample in Longhorn's namespace that a component's selector picks would be a Longhorn pod
-    // itself: the peer's Longhorn members are already in the model.
-    if (namespace === ns && longhornSelectors.some((selector) => selectorMatches(selector, podLabels))) return;
     addNamespace(namespace, nsLabels);
+    // A sample in Longhorn's namespace that a component's selector picks is a pod of that component
+    // (with the peer's extra labels): it serves that component's roles, unless one of the
+    // component's pods is already a member of the peer.
+    const picked = namespace === ns ? longhornSelectors.find((l) => selectorMatches(l.selector, podLabels)) : undefined;
+    if (picked) {
+      const own = actors.find((a) => a.versionRoles.length > 0 && a.endpoint.kind === "pod" && (a.name === picked.pod || a.name.startsWith(`${picked.pod}@`)));
+      if (!own || own.endpoint.kind !== "pod") return;
+      if (peer.podSelector && selectorMatches(peer.podSelector, own.endpoint.pod.labels)) return;
+      addPod({ name: `${name} (a ${picked.pod} pod)`, versionRoles: own.versionRoles }, ns, { ...own.endpoint.pod.labels, ...podLabels });
+      return;
+    }
     addPod({ name, versionRoles: [] }, namespace, podLabels);
   };
   values.metricsScrapeSources.forEach((peer, i) => addPeerSample(peer, `metrics scraper ${i + 1}`));
