@@ -6,7 +6,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { dump } from "js-yaml";
 import * as assert from "uvu/assert";
 import { valuesModel, type ValuesModel } from "../../generator/chart-values.ts";
 import { Evaluator, PROTOCOLS } from "../../generator/evaluator.ts";
@@ -127,7 +126,9 @@ function caseAt(config: RunConfig, index: number, spent: CaseOutcome["spent"]): 
   const upgradeFrom = group.partner !== undefined && rng.bool(0.75) ? group.partner : undefined;
   const generated = randomValues(rng, { model: group.model, version: group.version, ...(upgradeFrom ? { upgradeFrom } : {}) });
   const valuesFile = join(config.work, `values-${index}.yaml`);
-  writeFileSync(valuesFile, dump(generated.values, { lineWidth: -1 }));
+  // As JSON (which is YAML): every string quoted, so Helm's YAML 1.1 reader never turns a label
+  // value like 0xE_f or 1_000 into a number.
+  writeFileSync(valuesFile, `${JSON.stringify(generated.values, null, 2)}\n`);
   const request: VerifyRequest = {
     helm: config.helm,
     chart: group.chart,
