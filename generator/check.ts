@@ -139,7 +139,14 @@ export function checkResolved(spec: ResolvedSpec, locate: Locate): Diagnostic[] 
   }
 
   const podComponents = [...spec.components.values()].filter((c) => c.runsIn === undefined);
-  const podLabelsOf = (c: { podLabels: Labels; runtimeLabels?: Labels }): Labels => ({ ...c.podLabels, ...c.runtimeLabels });
+  // Each component's labels, merged once: the selector checks below compare every pair of components.
+  const podLabels = new Map<string, Labels>();
+  const podLabelsOf = (c: { id: string; podLabels: Labels; runtimeLabels?: Labels }): Labels => {
+    let labels = podLabels.get(c.id);
+    if (!labels) podLabels.set(c.id, (labels = { ...c.podLabels, ...c.runtimeLabels }));
+    return labels;
+  };
+  const podsByLabel = podComponentsByLabel(podComponents.map((c) => ({ id: c.id, labels: podLabelsOf(c) })));
 
   for (const component of spec.components.values()) {
     const { origin } = component;
@@ -168,8 +175,9 @@ export function checkResolved(spec: ResolvedSpec, locate: Locate): Diagnostic[] 
     if (!selectorMatches(component.selector, podLabelsOf(component))) {
       report(origin, ["selector"], `${describeSelector(component.selector)} does not match the component's own podLabels and runtimeLabels`);
     }
+    const candidates = podsByLabel(component.selector);
     for (const other of podComponents) {
-      if (other.id !== component.id && selectorMatches(component.selector, podLabelsOf(other))) {
+      if (other.id !== component.id && (!candidates || candidates.has(other.id)) && selectorMatches(component.selector, podLabelsOf(other))) {
         report(origin, ["selector"], `${describeSelector(component.selector)} also selects pods of "${other.id}"`);
       }
     }
@@ -211,18 +219,55 @@ function checkFlowReferences(spec: ResolvedSpec, flow: Resolved<Flow>, known: st
   }
 }
 
+/**
+ * An index of pods by label: for a selector, the ids of the only pods it can match (those carrying
+ * one of its matchLabels, or a label an In or Exists expression requires), or undefined when the
+ * selector requires no label (NotIn and DoesNotExist only): then every pod is a candidate.
+ */
+function podComponentsByLabel(pods: readonly { id: string; labels: Labels }[]): (selector: LabelSelector) => ReadonlySet<string> | undefined {
+  const byKeyValue = new Map<string, Set<string>>();
+  const byKey = new Map<string, Set<string>>();
+  const add = (index: Map<string, Set<string>>, key: string, id: string): void => {
+    let ids = index.get(key);
+    if (!ids) index.set(key, (ids = new Set()));
+    ids.add(id);
+  };
+  for (const { id, labels } of pods) {
+    for (const [key, value] of Object.entries(labels)) {
+      add(byKeyValue, `${key}\u0000${value}`, id);
+      add(byKey, key, id);
+    }
+  }
+  const none: ReadonlySet<string> = new Set();
+  return (selector) => {
+    const [key, value] = Object.entries(selector.matchLabels ?? {})[0] ?? [];
+    if (key !== undefined) return byKeyValue.get(`${key}\u0000${value}`) ?? none;
+    for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
+      if (operator === "Exists") return byKey.get(key) ?? none;
+      if (operator === "In") return new Set(values.flatMap((v) => [...(byKeyValue.get(`${key}\u0000${v}`) ?? [])]));
+    }
+    return undefined;
+  };
+}
+
 /** Two flows between the same ends must not share a port: that is one flow written twice. */
 function checkOverlaps(flows: Resolved<Flow>[], report: ReportAt): void {
+  // Only flows between the same ends can overlap: compare each flow with the earlier flows of its
+  // pair of ends, in the order a scan over every earlier flow would meet them.
+  const earlier = new Map<string, number[]>();
   for (let i = 0; i < flows.length; i++) {
-    for (let j = 0; j < i; j++) {
-      const a = flows[i]!;
+    const a = flows[i]!;
+    const ends = `${a.from}\u0000${a.to}`;
+    let same = earlier.get(ends);
+    if (!same) earlier.set(ends, (same = []));
+    for (const j of same) {
       const b = flows[j]!;
-      if (a.from !== b.from || a.to !== b.to) continue;
       const shared = sharedPort(a, b);
       if (shared) {
         report(a.origin, [], `flow "${a.id}" overlaps flow "${b.id}" (${basename(b.origin.file)}:${b.origin.line}) on ${shared}`);
       }
     }
+    same.push(i);
   }
 }
 

@@ -96,12 +96,19 @@ export interface Verdict {
 
 type Direction = "Ingress" | "Egress";
 
+interface Rule {
+  peers?: INetworkPolicyPeer[];
+  ports?: INetworkPolicyPort[];
+}
+
 interface Policy {
   id: string;
   namespace: string;
   podSelector: SelectorLike;
   types: Set<Direction>;
   object: INetworkPolicy;
+  /** The object's rules per direction, read once (like podSelector and types, when the evaluator is built). */
+  rules: Record<Direction, Rule[]>;
 }
 
 /** policyTypes as the API server defaults it: Ingress always, Egress when egress rules exist. */
@@ -137,6 +144,9 @@ export class Evaluator {
   private readonly nodeIPs = new Map<string, string>();
   private readonly policies: Policy[];
   private readonly selecting = new Map<ModelPod, Policy[]>();
+  /** The policies isolating each pod, per direction (what `isolating` answers), computed once. */
+  private readonly isolatingByDirection = new Map<ModelPod, Record<Direction, Policy[]>>();
+  private readonly lastRulesAdmitting: Partial<Record<Direction, { pod: ModelPod; peer: Endpoint; rules: Rule[] }>> = {};
 
   constructor(cluster: ModelCluster, policies: readonly INetworkPolicy[]) {
     for (const ns of cluster.namespaces) {
@@ -151,13 +161,19 @@ export class Evaluator {
         podSelector: object.spec?.podSelector ?? {},
         types: new Set(effectivePolicyTypes(object)),
         object,
+        rules: {
+          Ingress: (object.spec?.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })),
+          Egress: (object.spec?.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports })),
+        },
       };
     });
     for (const pod of cluster.pods) {
-      this.selecting.set(
-        pod,
-        this.policies.filter((p) => p.namespace === pod.namespace && selectorMatches(p.podSelector, pod.labels)),
-      );
+      const selecting = this.policies.filter((p) => p.namespace === pod.namespace && selectorMatches(p.podSelector, pod.labels));
+      this.selecting.set(pod, selecting);
+      this.isolatingByDirection.set(pod, {
+        Ingress: selecting.filter((p) => p.types.has("Ingress")),
+        Egress: selecting.filter((p) => p.types.has("Egress")),
+      });
     }
   }
 
@@ -197,8 +213,8 @@ export class Evaluator {
       ["Egress", from, to],
     ] as const) {
       if (subject.kind !== "pod") continue;
-      for (const policy of this.isolating(direction, subject.pod)) {
-        this.rules(policy, direction).forEach((rule, i) => {
+      for (const policy of this.isolatingPolicies(direction, subject.pod)) {
+        policy.rules[direction].forEach((rule, i) => {
           if (this.ruleMatches(rule.peers, policy.namespace, peer) && contains(this.rulePorts(rule.ports, to, protocol), port)) {
             out.push(`${policy.id} ${direction.toLowerCase()}[${i}]`);
           }
@@ -210,7 +226,14 @@ export class Evaluator {
 
   /** The policies that select the pod for this direction. */
   isolating(direction: Direction, pod: ModelPod): Policy[] {
+    return [...this.isolatingPolicies(direction, pod)];
+  }
+
+  /** `isolating` without the copy, for the evaluator's own loops. */
+  private isolatingPolicies(direction: Direction, pod: ModelPod): readonly Policy[] {
     if (pod.hostNetwork) return [];
+    const known = this.isolatingByDirection.get(pod);
+    if (known) return known[direction];
     return (this.selecting.get(pod) ?? []).filter((p) => p.types.has(direction));
   }
 
@@ -220,22 +243,29 @@ export class Evaluator {
     if (direction === "Ingress" && this.addressOf(peer) === this.nodeIPs.get(subject.pod.node)) {
       return { state: "own-node", policies: [], ports: ALL_PORTS };
     }
-    const policies = this.isolating(direction, subject.pod);
+    const policies = this.isolatingPolicies(direction, subject.pod);
     if (policies.length === 0) return { state: "not-isolated", policies: [], ports: ALL_PORTS };
     const destination = direction === "Ingress" ? subject : peer;
-    const allowed: PortSet[] = [];
-    for (const policy of policies) {
-      for (const rule of this.rules(policy, direction)) {
-        if (this.ruleMatches(rule.peers, policy.namespace, peer)) allowed.push(this.rulePorts(rule.ports, destination, protocol));
-      }
-    }
+    const allowed = this.rulesAdmitting(direction, subject.pod, policies, peer).map((rule) => this.rulePorts(rule.ports, destination, protocol));
     return { state: "isolated", policies: policies.map((p) => p.id), ports: union(NO_PORTS, ...allowed) };
   }
 
-  private rules(policy: Policy, direction: Direction): { peers?: INetworkPolicyPeer[]; ports?: INetworkPolicyPort[] }[] {
-    const spec = policy.object.spec;
-    if (direction === "Ingress") return (spec?.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }));
-    return (spec?.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
+  /**
+   * The rules of these policies (isolating `pod` for `direction`) whose peers cover `peer`. Which
+   * rules match does not depend on the protocol, and callers ask for the protocols of one pair in
+   * a row: the last answer per direction is kept.
+   */
+  private rulesAdmitting(direction: Direction, pod: ModelPod, policies: readonly Policy[], peer: Endpoint): Rule[] {
+    const last = this.lastRulesAdmitting[direction];
+    if (last && last.pod === pod && last.peer === peer) return last.rules;
+    const rules: Rule[] = [];
+    for (const policy of policies) {
+      for (const rule of policy.rules[direction]) {
+        if (this.ruleMatches(rule.peers, policy.namespace, peer)) rules.push(rule);
+      }
+    }
+    this.lastRulesAdmitting[direction] = { pod, peer, rules };
+    return rules;
   }
 
   /** An absent or empty peer list admits every endpoint. */

@@ -43,7 +43,68 @@ export interface ExpectedReach {
   flows: { id: string; version: string; ports: PortSet }[];
 }
 
+/**
+ * One version's flows by their ends, as positions in spec.flows, so that a probe looks only at the
+ * flows between the roles of its two actors (a scan of every flow per probe is quadratic).
+ */
+interface FlowIndex {
+  spec: ResolvedSpec;
+  /** Flows from a component, by `to` and `from`. */
+  fromComponent: Map<string, number[]>;
+  /** Flows from anything but a component (peers, unknown ids), by `to`. */
+  fromOther: Map<string, number[]>;
+  /** Flows towards anything but a component, by `from`. */
+  toOther: Map<string, number[]>;
+}
+
+const ends = (to: string, from: string): string => `${to}\u0000${from}`;
+
+function indexFlows(spec: ResolvedSpec): FlowIndex {
+  const index: FlowIndex = { spec, fromComponent: new Map(), fromOther: new Map(), toOther: new Map() };
+  const push = (map: Map<string, number[]>, key: string, i: number): void => {
+    const list = map.get(key);
+    if (list) list.push(i);
+    else map.set(key, [i]);
+  };
+  spec.flows.forEach((flow, i) => {
+    if (spec.components.has(flow.from)) push(index.fromComponent, ends(flow.to, flow.from), i);
+    else push(index.fromOther, flow.to, i);
+    if (!spec.components.has(flow.to)) push(index.toOther, flow.from, i);
+  });
+  return index;
+}
+
+/** The roles (component ids) an actor serves in one version, from its `version/component` entries. */
+function rolesIn(version: string, versionRoles: readonly string[]): string[] {
+  const prefix = `${version}/`;
+  return versionRoles.filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length));
+}
+
+/** Positions from several ascending lists, ascending and without repeats: the order of a scan of spec.flows. */
+function inSpecOrder(lists: readonly (readonly number[] | undefined)[]): number[] {
+  const present = lists.filter((l): l is readonly number[] => l !== undefined && l.length > 0);
+  if (present.length === 0) return [];
+  if (present.length === 1) return present[0] as number[];
+  return [...new Set(present.flat())].sort((a, b) => a - b);
+}
+
 export class Expectation {
+  /** Answers that depend only on the spec and the values, remembered (both are fixed for this object). */
+  private readonly memo = {
+    indices: new Map<ResolvedSpec, FlowIndex>(),
+    policed: new Map<string, boolean>(),
+    active: new Map<ResolvedSpec, Map<Flow, boolean>>(),
+    egressActive: new Map<ResolvedSpec, Map<Flow, boolean>>(),
+    extraPorts: new Map<string, ReturnType<VerifyValues["extraPorts"]>>(),
+    extraIngress: new Map<string, ReturnType<VerifyValues["extraIngress"]>>(),
+    extraEgress: new Map<string, ReturnType<VerifyValues["extraEgress"]>>(),
+    /**
+     * The flows that apply to the last pair asked, per side: they do not depend on the protocol,
+     * and the protocols of one pair are asked in a row.
+     */
+    lastPair: {} as Partial<Record<"ingress" | "egress", { source: Actor; destination: Actor; flows: { spec: ResolvedSpec; flow: Resolved<Flow> }[] }>>,
+  };
+
   constructor(
     private readonly specs: readonly ResolvedSpec[],
     private readonly values: VerifyValues,
@@ -53,13 +114,24 @@ export class Expectation {
 
   /** Whether a policy renders for this component of this version (`version/component`). */
   policed(versionRole: string): boolean {
-    const [version, role = ""] = versionRole.split("/");
-    if (!this.values.enabled || !this.values.componentEnabled(role)) return false;
-    return this.specs.find((spec) => spec.version === version)?.components.get(role)?.selector !== undefined;
+    let answer = this.memo.policed.get(versionRole);
+    if (answer === undefined) {
+      const [version, role = ""] = versionRole.split("/");
+      const component = this.specs.find((spec) => spec.version === version)?.components.get(role);
+      // A role that runs in another component's pods is policed exactly when that component is:
+      // its pods are restricted with all their roles or not at all.
+      answer = this.values.enabled && this.values.componentEnabled(component?.runsIn ?? role) && component?.selector !== undefined;
+      this.memo.policed.set(versionRole, answer);
+    }
+    return answer;
   }
 
   /** Flows the values switch on: enforceable, not documentation-only, feature on, a source admitted. */
   active(spec: ResolvedSpec, flow: Resolved<Flow>): boolean {
+    return remember(this.memo.active, spec, flow, () => this.isActive(spec, flow));
+  }
+
+  private isActive(spec: ResolvedSpec, flow: Resolved<Flow>): boolean {
     if (!isEnforceable(flow) || flow.documentedOnly || !flow.ports) return false;
     if (flow.feature && !this.values.featureEnabled(flow.feature)) return false;
     const peer = spec.peers.get(flow.from);
@@ -79,33 +151,86 @@ export class Expectation {
     };
   }
 
+  private index(spec: ResolvedSpec): FlowIndex {
+    let index = this.memo.indices.get(spec);
+    if (!index) this.memo.indices.set(spec, (index = indexFlows(spec)));
+    return index;
+  }
+
+  private extraPorts(role: string): ReturnType<VerifyValues["extraPorts"]> {
+    let ports = this.memo.extraPorts.get(role);
+    if (!ports) this.memo.extraPorts.set(role, (ports = this.values.extraPorts(role)));
+    return ports;
+  }
+
+  private extraIngress(role: string): ReturnType<VerifyValues["extraIngress"]> {
+    let rules = this.memo.extraIngress.get(role);
+    if (!rules) this.memo.extraIngress.set(role, (rules = this.values.extraIngress(role)));
+    return rules;
+  }
+
+  private extraEgress(role: string): ReturnType<VerifyValues["extraEgress"]> {
+    let rules = this.memo.extraEgress.get(role);
+    if (!rules) this.memo.extraEgress.set(role, (rules = this.values.extraEgress(role)));
+    return rules;
+  }
+
   private ingress(source: Actor, destination: Actor, protocol: Protocol): Side {
     const isolated = destination.endpoint.kind === "pod" && destination.versionRoles.some((r) => this.policed(r));
     if (!isolated) return { ports: ALL_PORTS, isolated, flows: [] };
     const flows: ExpectedReach["flows"] = [];
-    for (const spec of this.specs) {
-      for (const flow of spec.flows) {
-        if (!destination.versionRoles.includes(`${spec.version}/${flow.to}`) || !this.active(spec, flow) || !this.sourceMatches(spec, flow.from, source)) continue;
-        const own = portsOfProtocol(flow.ports!, protocol);
-        // extraPorts widen every rule of the destination component's policy, for the same sources.
-        const extra = this.policed(`${spec.version}/${flow.to}`)
-          ? this.peers.portsOf(this.values.extraPorts(flow.to), destination.endpoint, protocol)
-          : NO_PORTS;
-        const ports = union(own, extra);
-        if (ports.length > 0) flows.push({ id: flow.id, version: spec.version, ports });
+    /** extraPorts of a destination component, resolved on this destination for this protocol. */
+    const extraOf = new Map<string, PortSet>();
+    for (const { spec, flow } of this.ingressFlows(source, destination)) {
+      const own = portsOfProtocol(flow.ports!, protocol);
+      // extraPorts widen every rule of the destination component's policy, for the same sources.
+      const role = `${spec.version}/${flow.to}`;
+      let extra = extraOf.get(role);
+      if (extra === undefined) {
+        extra = this.policed(role) ? this.peers.portsOf(this.extraPorts(flow.to), destination.endpoint, protocol) : NO_PORTS;
+        extraOf.set(role, extra);
       }
+      const ports = union(own, extra);
+      if (ports.length > 0) flows.push({ id: flow.id, version: spec.version, ports });
     }
     // extraIngress: the operator's own rules, for each policed role of the destination.
     const roles = [...new Set(destination.versionRoles.filter((r) => this.policed(r)).map((r) => r.split("/")[1]!))];
     for (const role of roles) {
-      const ports = this.peers.ingressRulesAdmit(this.values.extraIngress(role), this.values.namespace, source.endpoint, destination.endpoint, protocol);
+      const ports = this.peers.ingressRulesAdmit(this.extraIngress(role), this.values.namespace, source.endpoint, destination.endpoint, protocol);
       if (ports.length > 0) flows.push({ id: `extraIngress of ${role}`, version: "values", ports });
     }
     return { ports: union(NO_PORTS, ...flows.map((f) => f.ports)), isolated, flows };
   }
 
+  /**
+   * The active flows of every version towards one of the destination's roles whose source is this
+   * actor, in spec order: from one of its roles, or from a peer it stands for.
+   */
+  private ingressFlows(source: Actor, destination: Actor): { spec: ResolvedSpec; flow: Resolved<Flow> }[] {
+    const last = this.memo.lastPair.ingress;
+    if (last && last.source === source && last.destination === destination) return last.flows;
+    const flows: { spec: ResolvedSpec; flow: Resolved<Flow> }[] = [];
+    for (const spec of this.specs) {
+      const { fromComponent, fromOther } = this.index(spec);
+      const toRoles = rolesIn(spec.version, destination.versionRoles);
+      if (toRoles.length === 0) continue;
+      const fromRoles = rolesIn(spec.version, source.versionRoles);
+      const candidates = inSpecOrder(toRoles.flatMap((to) => [...fromRoles.map((from) => fromComponent.get(ends(to, from))), fromOther.get(to)]));
+      for (const i of candidates) {
+        const flow = spec.flows[i]!;
+        if (this.active(spec, flow) && this.sourceMatches(spec, flow.from, source)) flows.push({ spec, flow });
+      }
+    }
+    this.memo.lastPair.ingress = { source, destination, flows };
+    return flows;
+  }
+
   /** With egress on, flows from a policed component that a destination exists for. */
   egressActive(spec: ResolvedSpec, flow: Resolved<Flow>): boolean {
+    return remember(this.memo.egressActive, spec, flow, () => this.isEgressActive(spec, flow));
+  }
+
+  private isEgressActive(spec: ResolvedSpec, flow: Resolved<Flow>): boolean {
     if (!this.values.egress.enabled || !this.policed(`${spec.version}/${flow.from}`)) return false;
     if (!isEnforceable(flow) || flow.documentedOnly) return false;
     if (flow.feature && !this.values.featureEnabled(flow.feature)) return false;
@@ -123,18 +248,39 @@ export class Expectation {
     const roles = source.endpoint.kind === "pod" && this.values.egress.enabled ? source.versionRoles.filter((r) => this.policed(r)) : [];
     if (roles.length === 0) return { ports: ALL_PORTS, isolated: false, flows: [] };
     const flows: ExpectedReach["flows"] = [];
-    for (const spec of this.specs) {
-      for (const flow of spec.flows) {
-        if (!roles.includes(`${spec.version}/${flow.from}`) || !this.egressActive(spec, flow)) continue;
-        const ports = this.egressPorts(spec, flow, destination, protocol);
-        if (ports.length > 0) flows.push({ id: flow.id, version: spec.version, ports });
-      }
+    for (const { spec, flow } of this.egressFlows(source, destination, roles)) {
+      const ports = this.egressPorts(spec, flow, destination, protocol);
+      if (ports.length > 0) flows.push({ id: flow.id, version: spec.version, ports });
     }
     for (const role of new Set(roles.map((r) => r.split("/")[1]!))) {
-      const ports = this.peers.egressRulesAdmit(this.values.extraEgress(role), this.values.namespace, destination.endpoint, protocol);
+      const ports = this.peers.egressRulesAdmit(this.extraEgress(role), this.values.namespace, destination.endpoint, protocol);
       if (ports.length > 0) flows.push({ id: `extraEgress of ${role}`, version: "values", ports });
     }
     return { ports: union(NO_PORTS, ...flows.map((f) => f.ports)), isolated: true, flows };
+  }
+
+  /**
+   * The active egress flows of every version from one of the source's policed roles (`roles`) that
+   * may end at this actor, in spec order: towards one of its roles, or towards a peer (egressPorts
+   * decides). A flow towards a component the destination does not serve needs no port of it.
+   */
+  private egressFlows(source: Actor, destination: Actor, roles: readonly string[]): { spec: ResolvedSpec; flow: Resolved<Flow> }[] {
+    const last = this.memo.lastPair.egress;
+    if (last && last.source === source && last.destination === destination) return last.flows;
+    const flows: { spec: ResolvedSpec; flow: Resolved<Flow> }[] = [];
+    for (const spec of this.specs) {
+      const { fromComponent, toOther } = this.index(spec);
+      const fromRoles = rolesIn(spec.version, roles);
+      if (fromRoles.length === 0) continue;
+      const toRoles = rolesIn(spec.version, destination.versionRoles);
+      const candidates = inSpecOrder(fromRoles.flatMap((from) => [...toRoles.map((to) => fromComponent.get(ends(to, from))), toOther.get(from)]));
+      for (const i of candidates) {
+        const flow = spec.flows[i]!;
+        if (this.egressActive(spec, flow)) flows.push({ spec, flow });
+      }
+    }
+    this.memo.lastPair.egress = { source, destination, flows };
+    return flows;
   }
 
   /** The ports one flow needs towards this destination, as the values describe its peer. */
@@ -185,4 +331,12 @@ export class Expectation {
         return false;
     }
   }
+}
+
+function remember(memo: Map<ResolvedSpec, Map<Flow, boolean>>, spec: ResolvedSpec, flow: Flow, answer: () => boolean): boolean {
+  let bySpec = memo.get(spec);
+  if (!bySpec) memo.set(spec, (bySpec = new Map()));
+  let known = bySpec.get(flow);
+  if (known === undefined) bySpec.set(flow, (known = answer()));
+  return known;
 }

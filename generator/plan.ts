@@ -68,19 +68,31 @@ export function camelCase(id: string): string {
 export function planVersion(spec: ResolvedSpec): VersionPlan {
   const policies: PolicyPlan[] = [];
   const unprotected: VersionPlan["unprotected"] = [];
+  // The enforceable flows towards and from each component, in spec order, found in one pass.
+  const towards = new Map<string, Resolved<Flow>[]>();
+  const from = new Map<string, Resolved<Flow>[]>();
+  const push = (map: Map<string, Resolved<Flow>[]>, key: string, flow: Resolved<Flow>): void => {
+    const list = map.get(key);
+    if (list) list.push(flow);
+    else map.set(key, [flow]);
+  };
+  for (const f of spec.flows) {
+    if (!isEnforceable(f) || f.documentedOnly) continue;
+    push(towards, f.to, f);
+    push(from, f.from, f);
+  }
   for (const component of spec.components.values()) {
     if (component.unprotected !== undefined || !component.selector) {
       unprotected.push({ id: component.id, title: component.title, reason: component.unprotected ?? "no selector" });
       continue;
     }
-    const flows = spec.flows.filter((f) => f.to === component.id && isEnforceable(f) && !f.documentedOnly);
     policies.push({
       component: component.id,
       title: component.title,
       valueKey: camelCase(component.id),
       podSelector: component.selector,
-      ingress: mergeRules(spec, flows),
-      egress: egressRules(spec, spec.flows.filter((f) => f.from === component.id && isEnforceable(f) && !f.documentedOnly)),
+      ingress: mergeRules(spec, towards.get(component.id) ?? []),
+      egress: egressRules(spec, from.get(component.id) ?? []),
     });
   }
   return { version: spec.version, policies, unprotected };
@@ -125,10 +137,12 @@ function mergeRules(spec: ResolvedSpec, flows: Resolved<Flow>[]): RulePlan[] {
     if (!peer || !flow.ports) continue;
     const key = `${flow.feature ?? ""}|${peerKey(peer)}`;
     const entry = byPeer.get(key) ?? { peer, ports: [], feature: flow.feature, flows: [] };
-    entry.ports = normalisePorts([...entry.ports, ...flow.ports]);
+    // Normalised once below: normalising is the same whether done after each flow or once at the end.
+    entry.ports.push(...flow.ports);
     entry.flows.push(flow.id);
     byPeer.set(key, entry);
   }
+  for (const entry of byPeer.values()) entry.ports = normalisePorts(entry.ports);
   const rules = new Map<string, RulePlan>();
   for (const entry of byPeer.values()) {
     const separate = entry.peer.kind === "ingress-controller" || entry.peer.kind === "metrics-scraper";
@@ -208,10 +222,12 @@ function egressRules(spec: ResolvedSpec, flows: Resolved<Flow>[]): EgressRulePla
     if (fixedPorts && !flow.ports) continue;
     const key = `${flow.feature ?? ""}|${targetKey(destination)}`;
     const entry = targets.get(key) ?? { destination, ...(flow.feature ? { feature: flow.feature } : {}), flows: [] };
-    if (fixedPorts) entry.ports = normalisePorts([...(entry.ports ?? []), ...flow.ports!]);
+    // Normalised once below, as in mergeRules.
+    if (fixedPorts) (entry.ports ??= []).push(...flow.ports!);
     entry.flows.push(flow.id);
     targets.set(key, entry);
   }
+  for (const entry of targets.values()) if (entry.ports) entry.ports = normalisePorts(entry.ports);
   const rules = new Map<string, EgressRulePlan>();
   for (const entry of targets.values()) {
     const shared = entry.destination.kind === "pods" ? `pods|${JSON.stringify(entry.ports)}` : targetKey(entry.destination);

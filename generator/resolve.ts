@@ -103,19 +103,25 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
   removeFrom("features", target.features);
   removeFrom("components", target.components);
   removeFrom("peers", target.peers);
-  const removeListed = <T extends { id: string }>(kind: "flows" | "listeners", entries: T[]): void => {
-    (spec.remove?.[kind] ?? []).forEach((id, i) => {
-      const index = entries.findIndex((e) => e.id === id);
-      if (index < 0) {
+  // Ids of resolved flows and listeners are unique (mergeListed keeps them so), and the schema makes
+  // each remove list unique: dropping every listed id in one pass equals splicing them one by one.
+  const removeListed = <T extends { id: string }>(kind: "flows" | "listeners", entries: T[]): T[] => {
+    const ids = spec.remove?.[kind] ?? [];
+    if (ids.length === 0) return entries;
+    const present = new Set(entries.map((e) => e.id));
+    const drop = new Set<string>();
+    ids.forEach((id, i) => {
+      if (!present.has(id) || drop.has(id)) {
         const at = origin(["remove", kind, i]);
         diagnostics.push({ ...at, message: `cannot remove ${kindName(kind)} "${id}": ${notInherited(spec)}` });
       } else {
-        entries.splice(index, 1);
+        drop.add(id);
       }
     });
+    return drop.size === 0 ? entries : entries.filter((e) => !drop.has(e.id));
   };
-  removeListed("flows", target.flows);
-  removeListed("listeners", target.listeners);
+  target.flows = removeListed("flows", target.flows);
+  target.listeners = removeListed("listeners", target.listeners);
 
   const merge = <T>(kind: "features" | "components" | "peers", entries: Map<string, Resolved<T>>): void => {
     for (const [id, value] of Object.entries((spec[kind] ?? {}) as Record<string, T | undefined>)) {
@@ -129,6 +135,11 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
   // Listed entries (flows, listeners): an inherited id is replaced in place, a new one appended.
   const mergeListed = <T extends { id: string }>(kind: "flows" | "listeners", entries: Resolved<T>[]): void => {
     const firstInThisFile = new Map<string, number>();
+    /** Where each id sits in `entries`: resolved ids are unique, so the first match is the only one. */
+    const indexOf = new Map<string, number>();
+    entries.forEach((e, i) => {
+      if (!indexOf.has(e.id)) indexOf.set(e.id, i);
+    });
     ((spec[kind] ?? []) as unknown as T[]).forEach((item, i) => {
       const earlier = firstInThisFile.get(item.id);
       if (earlier !== undefined) {
@@ -140,9 +151,13 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
       }
       firstInThisFile.set(item.id, i);
       const entry = { ...item, origin: origin([kind, i]) } as Resolved<T>;
-      const inherited = entries.findIndex((e) => e.id === item.id);
-      if (inherited >= 0) entries[inherited] = entry;
-      else entries.push(entry);
+      const inherited = indexOf.get(item.id);
+      if (inherited !== undefined) {
+        entries[inherited] = entry;
+      } else {
+        indexOf.set(item.id, entries.length);
+        entries.push(entry);
+      }
     });
   };
   mergeListed<Flow>("flows", target.flows);
@@ -153,6 +168,7 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
     for (const [id, at] of removed[kind]) {
       if (target[kind].has(id)) continue;
       const users = target.flows.filter((f) => f.from === id || f.to === id);
+      if (users.length === 0) continue;
       for (const flow of users) {
         diagnostics.push({
           ...at,
@@ -160,7 +176,7 @@ function applyVersion(target: ResolvedSpec, doc: SpecDocument, diagnostics: Diag
         });
       }
       // Reported here, where the fix belongs; drop the flows so they are not reported again as dangling.
-      target.flows = target.flows.filter((f) => !users.includes(f));
+      target.flows = target.flows.filter((f) => f.from !== id && f.to !== id);
     }
   }
   // A component's listeners go with it.
