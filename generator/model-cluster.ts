@@ -124,6 +124,8 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
       longhorn.set(key, entry);
     }
   }
+  /** Per version, the `from\0to` pairs its flows connect (a scan of every flow per pod is quadratic). */
+  const flowEnds = new Map(specs.map((spec) => [spec.version, new Set(spec.flows.map((f) => `${f.from}\u0000${f.to}`))]));
   const variants = (component: string) => [...longhorn.values()].filter((e) => e.component === component).length;
   for (const entry of longhorn.values()) {
     const versionRoles = specs.flatMap((spec) => {
@@ -140,8 +142,10 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
     addPod({ name, versionRoles }, ns, entry.labels);
     // Pods of one component talk to each other (manager to manager, replica to replica): a second
     // pod makes those flows probe-able, since a pod's traffic to itself never leaves it.
-    const serves = (version: string, role: string) => versionRoles.includes(`${version}/${role}`);
-    const talksToItself = specs.some((spec) => spec.flows.some((f) => serves(spec.version, f.from) && serves(spec.version, f.to)));
+    const talksToItself = specs.some((spec) => {
+      const roles = versionRoles.filter((r) => r.startsWith(`${spec.version}/`)).map((r) => r.slice(spec.version.length + 1));
+      return roles.some((from) => roles.some((to) => flowEnds.get(spec.version)!.has(`${from}\u0000${to}`)));
+    });
     if (talksToItself) addPod({ name: `${name} (2nd pod)`, versionRoles }, ns, entry.labels);
   }
 
