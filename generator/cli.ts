@@ -3,19 +3,18 @@ import { Command, CommanderError, Option } from "commander";
 import { load } from "js-yaml";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./diagnostics.ts";
-import { generatedOutput, loadSpecs } from "./generate.ts";
-import { SpecLoader } from "./load.ts";
-import type { ResolvedSpec } from "./model.ts";
-import { audit, auditAsText, auditHasFindings, identifyCheckout, type Checkout } from "./audit.ts";
-import { diffAsMarkdown, versionDiff } from "./diff.ts";
-import { helmBinary, HelmError } from "./helm.ts";
-import { specAsJson, specAsMarkdown } from "./show.ts";
-import { summary, verify, type VerifyRequest, type VerifyResult } from "./verify.ts";
-import { extraFiles, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./write.ts";
+import { PROJECT_ROOT, readBytes, readText } from "./lib/files.ts";
+import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./lib/diagnostics.ts";
+import { generatedOutput, loadSpecs } from "./pipeline.ts";
+import { SpecLoader } from "./loader/load.ts";
+import type { ResolvedSpec } from "./loader/model.ts";
+import { audit, auditAsText, auditHasFindings, identifyCheckout, type Checkout } from "./report/audit.ts";
+import { diffAsMarkdown, versionDiff } from "./report/diff.ts";
+import { helmBinary, HelmError } from "./verify/helm.ts";
+import { specAsJson, specAsMarkdown } from "./report/show.ts";
+import { summary, verify, type VerifyRequest, type VerifyResult } from "./verify/verify.ts";
+import { extraFiles, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./lib/write.ts";
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 const EXIT_OK = 0;
 const EXIT_INVALID = 1;
@@ -34,26 +33,6 @@ interface Io {
 function displayPath(io: Io, file: string): string {
   const rel = relative(io.cwd, file);
   return rel.startsWith("..") ? file : rel;
-}
-
-/** A file's text, or undefined when it does not exist. */
-export function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
-
-/** A file's bytes, or undefined when it does not exist: the spec loader decodes them as strict UTF-8. */
-export function readBytes(file: string): Uint8Array | undefined {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
 }
 
 function loaderFor(io: Io): SpecLoader {

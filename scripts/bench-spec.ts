@@ -6,8 +6,8 @@
 // flows between the same ends share a port.
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readText } from "../generator/cli.ts";
-import { SpecLoader } from "../generator/load.ts";
+import { readText } from "../generator/lib/files.ts";
+import { SpecLoader } from "../generator/loader/load.ts";
 
 export interface SyntheticSpec {
   /** The spec directory (holding longhorn/<minor>.yaml), as `--spec-dir` takes it. */

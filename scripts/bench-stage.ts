@@ -9,16 +9,16 @@
 import { load } from "js-yaml";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT, readText } from "../generator/cli.ts";
-import { loadSpecs } from "../generator/generate.ts";
-import { helmBinary } from "../generator/helm.ts";
-import { SpecLoader } from "../generator/load.ts";
-import type { ResolvedSpec } from "../generator/model.ts";
-import { planVersion } from "../generator/plan.ts";
-import { renderChart } from "../generator/render-chart.ts";
-import { parseYaml } from "../generator/source.ts";
-import { compareCase, renderCase } from "../generator/verify.ts";
-import { replaceDirectoryAtomically } from "../generator/write.ts";
+import { PROJECT_ROOT, readText } from "../generator/lib/files.ts";
+import { loadSpecs } from "../generator/pipeline.ts";
+import { helmBinary } from "../generator/verify/helm.ts";
+import { SpecLoader } from "../generator/loader/load.ts";
+import type { ResolvedSpec } from "../generator/loader/model.ts";
+import { planVersion } from "../generator/plan/plan.ts";
+import { renderChart } from "../generator/targets/helm/render-chart.ts";
+import { parseYaml } from "../generator/loader/source.ts";
+import { compareCase, renderCase } from "../generator/verify/verify.ts";
+import { replaceDirectoryAtomically } from "../generator/lib/write.ts";
 
 export interface StageArgs {
   specDir: string;

@@ -20,8 +20,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { PROJECT_ROOT } from "../generator/cli.ts";
-import { helmBinary } from "../generator/helm.ts";
+import { PROJECT_ROOT } from "../generator/lib/files.ts";
+import { helmBinary } from "../generator/verify/helm.ts";
 import { FLOWS_PER_COMPONENT, writeSyntheticSpec, type SyntheticSpec } from "./bench-spec.ts";
 import type { StageArgs, StageResult } from "./bench-stage.ts";
 

@@ -9,9 +9,9 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT, readText } from "../generator/cli.ts";
-import { SpecLoader } from "../generator/load.ts";
-import { parseCite } from "../generator/audit.ts";
+import { PROJECT_ROOT, readText } from "../generator/lib/files.ts";
+import { SpecLoader } from "../generator/loader/load.ts";
+import { parseCite } from "../generator/report/audit.ts";
 
 const clones = new Map(
   process.argv.slice(2).map((arg) => {

@@ -8,8 +8,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Document, isScalar, visit } from "yaml";
-import { writeFilesAtomically, staleFiles } from "../generator/write.ts";
-import { PROJECT_ROOT } from "../generator/cli.ts";
+import { writeFilesAtomically, staleFiles } from "../generator/lib/write.ts";
+import { PROJECT_ROOT } from "../generator/lib/files.ts";
 
 export const TABLES_PATH = "test/fixtures/longhorn-docs/tables.yaml";
 

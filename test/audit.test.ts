@@ -4,9 +4,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
-import { audit, identifyCheckout, type AuditReport } from "../generator/audit.ts";
-import { SpecLoader } from "../generator/load.ts";
-import { readText } from "../generator/cli.ts";
+import { audit, identifyCheckout, type AuditReport } from "../generator/report/audit.ts";
+import { SpecLoader } from "../generator/loader/load.ts";
+import { readText } from "../generator/lib/files.ts";
 import { PROJECT_ROOT, runCli } from "./helpers.ts";
 
 const FIXTURE = join(PROJECT_ROOT, "test/fixtures/audit");

@@ -1,7 +1,7 @@
 // netpolgen diff: what an operator reads before upgrading Longhorn.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { VersionDiff } from "../generator/diff.ts";
+import type { VersionDiff } from "../generator/report/diff.ts";
 import { runCli } from "./helpers.ts";
 
 const row = (...cells: string[]) => `| ${cells.join(" | ")} |`;

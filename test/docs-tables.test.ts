@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Flow, Port, Resolved, ResolvedSpec } from "../generator/model.ts";
+import type { Flow, Port, Resolved, ResolvedSpec } from "../generator/loader/model.ts";
 import { parse } from "yaml";
 import { loadVersion, PROJECT_ROOT, SPEC_VERSIONS } from "./helpers.ts";
-import { portsOfProtocol } from "../generator/port-set.ts";
+import { portsOfProtocol } from "../generator/lib/port-set.ts";
 
 
 /** Docs section title → the component(s) it describes. */

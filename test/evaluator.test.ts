@@ -3,8 +3,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
-import { Evaluator, addressEndpoint, effectivePolicyTypes, podEndpoint, type Endpoint, type ModelCluster, type ModelPod, type Protocol } from "../generator/evaluator.ts";
-import { formatPorts } from "../generator/port-set.ts";
+import { Evaluator, addressEndpoint, effectivePolicyTypes, podEndpoint, type Endpoint, type ModelCluster, type ModelPod, type Protocol } from "../generator/verify/evaluator.ts";
+import { formatPorts } from "../generator/lib/port-set.ts";
 
 const pods: ModelPod[] = [];
 for (const [n, ns] of ["x", "y", "z"].entries()) {

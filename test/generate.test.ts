@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { extraFiles, replaceDirectoryAtomically, staleFiles } from "../generator/write.ts";
+import { extraFiles, replaceDirectoryAtomically, staleFiles } from "../generator/lib/write.ts";
 import { PROJECT_ROOT, runCli } from "./helpers.ts";
 
 function treeHash(dir: string): string {

@@ -2,7 +2,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { helmBinary, runHelm, type HelmRun } from "../generator/helm.ts";
+import { helmBinary, runHelm, type HelmRun } from "../generator/verify/helm.ts";
 import { PROJECT_ROOT } from "./helpers.ts";
 
 export type { HelmRun };

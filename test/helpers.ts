@@ -1,8 +1,9 @@
 // Shared by the suites: load a real spec version, and run the CLI in-process.
 import { join } from "node:path";
-import { main, PROJECT_ROOT, readBytes } from "../generator/cli.ts";
-import { SpecLoader, type LoadResult } from "../generator/load.ts";
-import type { ResolvedSpec } from "../generator/model.ts";
+import { main } from "../generator/cli.ts";
+import { PROJECT_ROOT, readBytes } from "../generator/lib/files.ts";
+import { SpecLoader, type LoadResult } from "../generator/loader/load.ts";
+import type { ResolvedSpec } from "../generator/loader/model.ts";
 
 export { PROJECT_ROOT };
 

@@ -8,10 +8,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { LineCounter, parseDocument, type Node } from "yaml";
 import specSchema from "../schema/spec.schema.json" with { type: "json" };
-import { formatDiagnostic, formatPath, type Diagnostic, type DocPath } from "../generator/diagnostics.ts";
-import { SpecLoader } from "../generator/load.ts";
-import { undescribedPatterns } from "../generator/schema-check.ts";
-import { parseYaml } from "../generator/source.ts";
+import { formatDiagnostic, formatPath, type Diagnostic, type DocPath } from "../generator/lib/diagnostics.ts";
+import { SpecLoader } from "../generator/loader/load.ts";
+import { undescribedPatterns } from "../generator/loader/schema-check.ts";
+import { parseYaml } from "../generator/loader/source.ts";
 import { PROJECT_ROOT } from "./helpers.ts";
 
 const BASE_FILE = "test/fixtures/hostile-spec/1.9.yaml";

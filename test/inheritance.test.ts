@@ -1,7 +1,7 @@
 // `extends`: what a child version inherits, replaces, adds and removes; and the real Longhorn chain.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { ResolvedSpec } from "../generator/model.ts";
+import type { ResolvedSpec } from "../generator/loader/model.ts";
 import { loadSpecFile, loadVersion, SPEC_VERSIONS } from "./helpers.ts";
 
 function fixture(version: string): ResolvedSpec {

@@ -1,11 +1,11 @@
 // Spec text and values can never become Go-template or YAML syntax in what Helm renders.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { renderChart } from "../generator/render-chart.ts";
-import { commentText } from "../generator/safe-text.ts";
+import { renderChart } from "../generator/targets/helm/render-chart.ts";
+import { commentText } from "../generator/lib/safe-text.ts";
 import { loadVersion } from "./helpers.ts";
 import { helmTemplate } from "./helm.ts";
-import { HelmError, splitDocuments } from "../generator/helm.ts";
+import { HelmError, splitDocuments } from "../generator/verify/helm.ts";
 
 const PAYLOAD = '*/}}{{ print "apiVersion: v1\\nkind: ConfigMap" }}{{/*';
 

@@ -1,9 +1,9 @@
 // Rendered objects are checked against the Kubernetes schema and the API server's own rules.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { formatDiagnostic } from "../generator/diagnostics.ts";
-import { splitDocuments } from "../generator/helm.ts";
-import { validateRendered } from "../generator/k8s-validate.ts";
+import { formatDiagnostic } from "../generator/lib/diagnostics.ts";
+import { splitDocuments } from "../generator/verify/helm.ts";
+import { validateRendered } from "../generator/verify/k8s-validate.ts";
 
 const SOURCE = "longhorn-network-policies/templates/1.12/x.yaml";
 

@@ -1,7 +1,7 @@
 // Kubernetes label syntax and selector matching.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { labelKeyProblem, labelValueProblem, selectorIsWellFormed, selectorMatches } from "../generator/labels.ts";
+import { labelKeyProblem, labelValueProblem, selectorIsWellFormed, selectorMatches } from "../generator/lib/labels.ts";
 
 test("valid label keys", () => {
   for (const key of ["app", "longhorn.io/component", "app.kubernetes.io/name", "a", "A_b.c-d", "rancher/supportbundle", "x".repeat(63)]) {

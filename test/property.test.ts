@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { helmBinary } from "../generator/helm.ts";
+import { helmBinary } from "../generator/verify/helm.ts";
 import { PROJECT_ROOT } from "./helpers.ts";
 import { groupOf, type CaseOutcome } from "./property/case.ts";
 import { helmWithOwnHome } from "./property/helm-home.ts";

@@ -7,10 +7,10 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readText } from "../generator/cli.ts";
-import { SpecLoader } from "../generator/load.ts";
-import type { Port } from "../generator/model.ts";
-import { normalisePorts, planVersion } from "../generator/plan.ts";
+import { readText } from "../generator/lib/files.ts";
+import { SpecLoader } from "../generator/loader/load.ts";
+import type { Port } from "../generator/loader/model.ts";
+import { normalisePorts, planVersion } from "../generator/plan/plan.ts";
 import { writeSyntheticSpec } from "../scripts/bench-spec.ts";
 import { PROJECT_ROOT } from "./helpers.ts";
 

@@ -5,12 +5,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { addressEndpoint, type Endpoint, type Protocol } from "../generator/evaluator.ts";
-import { loadSpecs } from "../generator/generate.ts";
-import { helmBinary } from "../generator/helm.ts";
-import { compareCase, renderCase, type RenderedCase } from "../generator/verify.ts";
+import { addressEndpoint, type Endpoint, type Protocol } from "../generator/verify/evaluator.ts";
+import { loadSpecs } from "../generator/pipeline.ts";
+import { helmBinary } from "../generator/verify/helm.ts";
+import { compareCase, renderCase, type RenderedCase } from "../generator/verify/verify.ts";
 import { PROJECT_ROOT, SPEC_VERSIONS } from "./helpers.ts";
-import { readText } from "../generator/cli.ts";
+import { readText } from "../generator/lib/files.ts";
 
 const DIR = join(PROJECT_ROOT, "test/fixtures/scenarios");
 const specs = new Map(loadSpecs(SPEC_VERSIONS.map((v) => `spec/longhorn/${v}.yaml`), (f) => readText(join(PROJECT_ROOT, f))).map((s) => [s.version, s]));

@@ -4,8 +4,8 @@
 // and reached by none), and the copy is kept only when the resolved-spec checks of `netpolgen
 // validate` (checkResolved) accept it. The edits are described in words so a failure can say what
 // the spec was.
-import { checkResolved, portsOverlap, type Locate } from "../../generator/check.ts";
-import type { Flow, Listener, Origin, Port, Resolved, ResolvedSpec } from "../../generator/model.ts";
+import { checkResolved, portsOverlap, type Locate } from "../../generator/loader/check.ts";
+import type { Flow, Listener, Origin, Port, Resolved, ResolvedSpec } from "../../generator/loader/model.ts";
 import type { Random } from "./prng.ts";
 
 export interface PerturbedSpec {

@@ -2,8 +2,8 @@
 // DNS-1123 names, CIDRs in canonical form (IPv4 and IPv6), label keys like `example.com/x` with
 // values of at most 63 characters of [A-Za-z0-9._-] starting and ending alphanumeric, In/NotIn with
 // at least one value, numeric ports (endPort ≥ port), API server egress ports never empty.
-import type { ValuesModel } from "../../generator/chart-values.ts";
-import { EXTERNAL_EGRESS_KEYS } from "../../generator/plan.ts";
+import type { ValuesModel } from "../../generator/targets/helm/chart-values.ts";
+import { EXTERNAL_EGRESS_KEYS } from "../../generator/lib/values-keys.ts";
 import type { Random } from "./prng.ts";
 
 type Values = Record<string, unknown>;

@@ -1,6 +1,6 @@
 // Renders a resolved version as the docs' tables (Markdown) or as plain data (JSON). Pure.
-import { describeSelector } from "./labels.ts";
-import { endpointOf, isEnforceable, type Flow, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
+import { describeSelector } from "../lib/labels.ts";
+import { endpointOf, isEnforceable, type Flow, type Port, type Resolved, type ResolvedSpec } from "../loader/model.ts";
 
 /** A flow as plain data, with where it was written. */
 export interface FlowRecord {

@@ -1,6 +1,6 @@
 // Generated file: TypeScript types for the spec, compiled from schema/spec.schema.json.
 import { compile } from "json-schema-to-typescript";
-import specSchema from "../schema/spec.schema.json" with { type: "json" };
+import specSchema from "../../schema/spec.schema.json" with { type: "json" };
 
 export const SPEC_TYPES_PATH = "schema/spec.generated.ts";
 

@@ -1,7 +1,7 @@
 // The spec pipeline for one version: parse → schema → per-file checks → resolve → resolved checks.
 // Reading files is injected, so the pipeline itself does no I/O.
 import { dirname, join } from "node:path";
-import type { Diagnostic } from "./diagnostics.ts";
+import type { Diagnostic } from "../lib/diagnostics.ts";
 import { checkDocument, checkResolved, type Locate } from "./check.ts";
 import type { FlowSpec, ResolvedSpec } from "./model.ts";
 import { resolveSpec, type SpecDocument } from "./resolve.ts";

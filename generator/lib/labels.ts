@@ -1,5 +1,5 @@
 // Kubernetes label syntax and label-selector matching, as the API server defines them.
-import type { Component } from "./model.ts";
+import type { Component } from "../loader/model.ts";
 
 export type Labels = Record<string, string>;
 export type LabelSelector = NonNullable<Component["selector"]>;

@@ -21,11 +21,11 @@
 // values select, to the API server CIDRs (any destination while none are given) on the values'
 // ports, and to backupstores and download servers by CIDR or when open; plus extraEgress.
 import { cidrContains, type Evaluator, type Protocol } from "./evaluator.ts";
-import { isEnforceable, type Flow, type Resolved, type ResolvedSpec } from "./model.ts";
+import { isEnforceable, type Flow, type Resolved, type ResolvedSpec } from "../loader/model.ts";
 import type { Actor, VerifyValues } from "./model-cluster.ts";
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1";
-import { camelCase, EXTERNAL_EGRESS_KEYS } from "./plan.ts";
-import { ALL_PORTS, NO_PORTS, intersect, portSet, portsOfProtocol, union, type PortSet } from "./port-set.ts";
+import { camelCase, EXTERNAL_EGRESS_KEYS } from "../lib/values-keys.ts";
+import { ALL_PORTS, NO_PORTS, intersect, portSet, portsOfProtocol, union, type PortSet } from "../lib/port-set.ts";
 
 interface Side {
   ports: PortSet;

@@ -16,7 +16,7 @@ import {
   type Node,
   type YAMLError,
 } from "yaml";
-import type { Diagnostic, DocPath } from "./diagnostics.ts";
+import type { Diagnostic, DocPath } from "../lib/diagnostics.ts";
 
 export interface SourceDocument {
   file: string;
@@ -335,6 +335,10 @@ function yamlErrorDiagnostic(
     case "NON_STRING_KEY":
       return { file, line, path: [], message: "invalid YAML: a key must be a plain string, not a list, map or alias" };
     default:
+      // The parser's own recursion can run out of stack before its depth limit, depending on how deep the caller's stack already is.
+      if (/maximum call stack size exceeded/i.test(e.message)) {
+        return { file, line, path: [], message: `invalid YAML: nested too deeply to parse (a spec is at most ${MAX_DEPTH} levels deep)` };
+      }
       return { file, line, path: [], message: `invalid YAML: ${firstLine(e.message)}` };
   }
 }

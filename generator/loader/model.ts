@@ -1,5 +1,5 @@
 // The resolved spec of one product version: inheritance applied, every entry tagged with where it was written.
-import type { Component, Feature, Flow, FlowSpec, Listener, Peer, Port } from "../schema/spec.generated.ts";
+import type { Component, Feature, Flow, FlowSpec, Listener, Peer, Port } from "../../schema/spec.generated.ts";
 
 export type { Component, Feature, Flow, FlowSpec, Listener, Peer, Port };
 

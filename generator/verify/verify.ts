@@ -5,16 +5,16 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { INetworkPolicy, INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
-import type { SelectorLike } from "./labels.ts";
-import { formatDiagnostic } from "./diagnostics.ts";
+import type { SelectorLike } from "../lib/labels.ts";
+import { formatDiagnostic } from "../lib/diagnostics.ts";
 import { Evaluator, PROTOCOLS, endpointName, type Protocol } from "./evaluator.ts";
 import { Expectation } from "./expectation.ts";
 import { HelmError, helmTemplate } from "./helm.ts";
 import { validateRendered, type RenderedObject } from "./k8s-validate.ts";
 import { buildModel, type Actor, type ModelWorld, type VerifyValues } from "./model-cluster.ts";
-import type { ResolvedSpec } from "./model.ts";
-import { camelCase } from "./plan.ts";
-import { equal, formatPorts, intersect, isEmpty, subtract, type PortSet } from "./port-set.ts";
+import type { ResolvedSpec } from "../loader/model.ts";
+import { camelCase } from "../lib/values-keys.ts";
+import { equal, formatPorts, intersect, isEmpty, subtract, type PortSet } from "../lib/port-set.ts";
 
 export interface VerifyRequest {
   helm: string;

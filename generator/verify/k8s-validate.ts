@@ -2,9 +2,9 @@
 // the API server's own rules that the schema does not carry (unknown fields, object names, port
 // ranges and names, endPort, CIDRs, peers, selectors).
 import { NetworkPolicy, type INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
-import { parseCIDR, strictlyWithin } from "./cidr.ts";
-import type { Diagnostic, DocPath } from "./diagnostics.ts";
-import { labelKeyProblem, labelValueProblem } from "./labels.ts";
+import { parseCIDR, strictlyWithin } from "../lib/cidr.ts";
+import type { Diagnostic, DocPath } from "../lib/diagnostics.ts";
+import { labelKeyProblem, labelValueProblem } from "../lib/labels.ts";
 
 /** One document of `helm template` output, with the template it came from. */
 export interface RenderedObject {

@@ -1,8 +1,9 @@
 // Stage 5, plan: the NetworkPolicies one version needs, as plain data independent of Helm.
 // One policy per selectable component; its ingress rules allow exactly the enforceable flows
 // towards it, merged so that peers with the same ports share a rule.
-import type { LabelSelector } from "./labels.ts";
-import { endpointOf, isEnforceable, type Endpoint, type Flow, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
+import { camelCase, EXTERNAL_EGRESS_KEYS } from "../lib/values-keys.ts";
+import type { LabelSelector } from "../lib/labels.ts";
+import { endpointOf, isEnforceable, type Endpoint, type Flow, type Port, type Resolved, type ResolvedSpec } from "../loader/model.ts";
 
 /** Who a rule admits. Pod peers are fixed; the others depend on chart values. */
 export type PeerPlan =
@@ -59,10 +60,6 @@ export interface VersionPlan {
   policies: PolicyPlan[];
   /** Components whose pods no policy selects (`unprotected`), with the reason. */
   unprotected: { id: string; title: string; reason: string }[];
-}
-
-export function camelCase(id: string): string {
-  return id.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 export function planVersion(spec: ResolvedSpec): VersionPlan {
@@ -178,12 +175,6 @@ export function normalisePorts(ports: readonly Port[]): Port[] {
 }
 
 /** values key under networkPolicies.egress for each external peer of the spec. */
-export const EXTERNAL_EGRESS_KEYS: Readonly<Record<string, string>> = {
-  backupstore: "backupstore",
-  "backing-image-download-server": "backingImageDownload",
-  "upgrade-responder": "upgradeResponder",
-};
-
 function destinationOf(spec: ResolvedSpec, flow: Flow): DestinationPlan | undefined {
   const endpoint = endpointOf(spec, flow.to);
   if (!endpoint) return undefined;

@@ -21,8 +21,8 @@ import type {
   INetworkPolicyPeer,
   INetworkPolicyPort,
 } from "kubernetes-models/networking.k8s.io/v1";
-import { selectorMatches, type Labels, type SelectorLike } from "./labels.ts";
-import { ALL_PORTS, NO_PORTS, contains, intersect, portSet, union, type PortRange, type PortSet } from "./port-set.ts";
+import { selectorMatches, type Labels, type SelectorLike } from "../lib/labels.ts";
+import { ALL_PORTS, NO_PORTS, contains, intersect, portSet, union, type PortRange, type PortSet } from "../lib/port-set.ts";
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
 export const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];

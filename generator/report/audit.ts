@@ -12,10 +12,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { loadAll } from "js-yaml";
-import { selectorMatches, type Labels } from "./labels.ts";
-import type { ResolvedSpec } from "./model.ts";
-import { PROTOCOLS } from "./inventory.ts";
-import { contains, formatPorts, portsOfProtocol } from "./port-set.ts";
+import { selectorMatches, type Labels } from "../lib/labels.ts";
+import type { ResolvedSpec } from "../loader/model.ts";
+import { PROTOCOLS } from "../loader/inventory.ts";
+import { contains, formatPorts, portsOfProtocol } from "../lib/port-set.ts";
 
 /** A repository checkout, named owner/name. */
 export interface Checkout {

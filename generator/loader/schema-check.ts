@@ -1,7 +1,7 @@
 // Stage 2, schema: the parsed document against schema/spec.schema.json, with errors a person can act on.
 import { Ajv, type ErrorObject } from "ajv";
-import specSchema from "../schema/spec.schema.json" with { type: "json" };
-import { quoteText, type Diagnostic, type DocPath } from "./diagnostics.ts";
+import specSchema from "../../schema/spec.schema.json" with { type: "json" };
+import { quoteText, type Diagnostic, type DocPath } from "../lib/diagnostics.ts";
 import type { SourceDocument } from "./source.ts";
 
 const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });

@@ -3,10 +3,10 @@
 // policy must keep out (a look-alike pod in another namespace, an unlabelled pod in the Longhorn
 // namespace, a node, the API server, ingress controllers, metrics scrapers, DNS, an external host).
 import type { INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
-import { addressAfter, nthAddress, parseCIDR, strictlyWithin, type CIDR } from "./cidr.ts";
+import { addressAfter, nthAddress, parseCIDR, strictlyWithin, type CIDR } from "../lib/cidr.ts";
 import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelNamespace, type ModelPod } from "./evaluator.ts";
-import { selectorMatches, type Labels, type SelectorLike } from "./labels.ts";
-import type { ResolvedSpec } from "./model.ts";
+import { selectorMatches, type Labels, type SelectorLike } from "../lib/labels.ts";
+import type { ResolvedSpec } from "../loader/model.ts";
 
 /** The chart values verify reads (after helm's merge of values.yaml and the -f files). */
 export interface VerifyValues {

@@ -1,11 +1,11 @@
 // Everything `netpolgen generate` writes, computed in memory; cli.ts writes or compares it.
-import { DiagnosticError, type Diagnostic } from "./diagnostics.ts";
-import type { ReadText } from "./load.ts";
-import { SpecLoader } from "./load.ts";
-import type { ResolvedSpec } from "./model.ts";
-import { CHART_DIR, renderChart } from "./render-chart.ts";
-import { renderSpecTypes, SPEC_TYPES_PATH } from "./types-codegen.ts";
-import type { OutputFile } from "./write.ts";
+import { DiagnosticError, type Diagnostic } from "./lib/diagnostics.ts";
+import type { ReadText } from "./loader/load.ts";
+import { SpecLoader } from "./loader/load.ts";
+import type { ResolvedSpec } from "./loader/model.ts";
+import { CHART_DIR, renderChart } from "./targets/helm/render-chart.ts";
+import { renderSpecTypes, SPEC_TYPES_PATH } from "./loader/types-codegen.ts";
+import type { OutputFile } from "./lib/write.ts";
 
 export interface GeneratedOutput {
   /** Files written one by one. */

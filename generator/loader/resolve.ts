@@ -1,6 +1,6 @@
 // Stage 3, resolve: follow `extends` from a version to its root and apply each version's changes in order.
 import { basename } from "node:path";
-import type { Diagnostic } from "./diagnostics.ts";
+import type { Diagnostic } from "../lib/diagnostics.ts";
 import type { Component, Feature, Flow, FlowSpec, Listener, Origin, Peer, Resolved, ResolvedSpec } from "./model.ts";
 import type { SourceDocument } from "./source.ts";
 

@@ -8,9 +8,9 @@
 //   listen on their roles' ports);
 // - a flow from a component cites the client's dial site, a flow to a component the listener;
 //   documented-only flows, which nothing serves, are exempt;
-import type { DocPath } from "./diagnostics.ts";
+import type { DocPath } from "../lib/diagnostics.ts";
 import { endpointOf, type Flow, type Listener, type Origin, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
-import { formatPorts, intersect, isEmpty, portsOfProtocol, subtract, type PortSet } from "./port-set.ts";
+import { formatPorts, intersect, isEmpty, portsOfProtocol, subtract, type PortSet } from "../lib/port-set.ts";
 
 type ReportAt = (origin: Origin, subPath: DocPath, message: string, key?: boolean) => void;
 

@@ -1,8 +1,8 @@
 // The chart's values: their defaults (values.yaml, documented with helm-docs `# --` comments) and
 // their JSON Schema (values.schema.json), both derived from the spec versions the chart supports.
-import { camelCase } from "./plan.ts";
-import type { ResolvedSpec } from "./model.ts";
-import { commentText } from "./safe-text.ts";
+import { camelCase } from "../../lib/values-keys.ts";
+import type { ResolvedSpec } from "../../loader/model.ts";
+import { commentText } from "../../lib/safe-text.ts";
 
 export const INGRESS_TYPES = ["k3s", "rke2", "rke1", "none"] as const;
 

@@ -1,10 +1,10 @@
 // `netpolgen diff A B`: what changes between two Longhorn versions, for an operator about to
 // upgrade: the spec's flows and components, and what the rendered chart lets through.
-import { PROTOCOLS, type Protocol } from "./evaluator.ts";
-import { describeSelector } from "./labels.ts";
-import type { Flow, Resolved, ResolvedSpec } from "./model.ts";
-import { equal, formatPorts, isEmpty, portSet, subtract, type PortSet } from "./port-set.ts";
-import { probePairs, renderCase, type VerifyRequest } from "./verify.ts";
+import { PROTOCOLS, type Protocol } from "../verify/evaluator.ts";
+import { describeSelector } from "../lib/labels.ts";
+import type { Flow, Resolved, ResolvedSpec } from "../loader/model.ts";
+import { equal, formatPorts, isEmpty, portSet, subtract, type PortSet } from "../lib/port-set.ts";
+import { probePairs, renderCase, type VerifyRequest } from "../verify/verify.ts";
 
 export interface FlowChange {
   id: string;

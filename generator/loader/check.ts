@@ -1,7 +1,7 @@
 // Stage 4, semantic checks: what the schema cannot say. Per file (ports, labels, names) and on the
 // resolved version (references, overlaps, which pods each selector picks).
 import { basename } from "node:path";
-import type { Diagnostic, DocPath } from "./diagnostics.ts";
+import type { Diagnostic, DocPath } from "../lib/diagnostics.ts";
 import {
   describeSelector,
   labelKeyProblem,
@@ -10,9 +10,9 @@ import {
   selectorMatches,
   type LabelSelector,
   type Labels,
-} from "./labels.ts";
+} from "../lib/labels.ts";
 import { endpointOf, isEnforceable, type Flow, type Origin, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
-import type { Source } from "../schema/spec.generated.ts";
+import type { Source } from "../../schema/spec.generated.ts";
 import type { SpecDocument } from "./resolve.ts";
 import { checkInventory } from "./inventory.ts";
 
