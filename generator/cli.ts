@@ -5,15 +5,25 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { PROJECT_ROOT, readBytes, readText } from "./lib/files.ts";
 import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./lib/diagnostics.ts";
-import { generatedOutput, loadSpecs } from "./pipeline.ts";
-import { SpecLoader } from "./loader/load.ts";
+import type { SpecLoader } from "./loader/load.ts";
 import type { ResolvedSpec } from "./loader/model.ts";
-import { audit, auditAsText, auditHasFindings, identifyCheckout, type Checkout } from "./report/audit.ts";
-import { diffAsMarkdown, versionDiff } from "./report/diff.ts";
-import { helmBinary, HelmError } from "./verify/helm.ts";
-import { specAsJson, specAsMarkdown } from "./report/show.ts";
-import { summary, verify, type VerifyRequest, type VerifyResult } from "./verify/verify.ts";
+import type { Checkout } from "./report/audit.ts";
+import type { VerifyRequest, VerifyResult } from "./verify/verify.ts";
 import { extraFiles, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./lib/write.ts";
+
+/**
+ * The stages, loaded when a command needs them: the loader compiles the spec schema and verify loads
+ * the Kubernetes schemas, which `--help` and `--version` should not wait for.
+ */
+const stages = {
+  loader: () => import("./loader/load.ts"),
+  pipeline: () => import("./pipeline.ts"),
+  audit: () => import("./report/audit.ts"),
+  diff: () => import("./report/diff.ts"),
+  show: () => import("./report/show.ts"),
+  verify: () => import("./verify/verify.ts"),
+  helm: () => import("./verify/helm.ts"),
+};
 
 
 const EXIT_OK = 0;
@@ -35,7 +45,8 @@ function displayPath(io: Io, file: string): string {
   return rel.startsWith("..") ? file : rel;
 }
 
-function loaderFor(io: Io): SpecLoader {
+async function loaderFor(io: Io): Promise<SpecLoader> {
+  const { SpecLoader } = await stages.loader();
   // The loader sees display paths, so every diagnostic names files the way the user would.
   return new SpecLoader((file) => readBytes(resolve(io.cwd, file)));
 }
@@ -69,7 +80,7 @@ function printDiagnostics(io: Io, diagnostics: Diagnostic[]): void {
   for (const d of uniqueDiagnostics(diagnostics)) io.err(formatDiagnostic(d));
 }
 
-function loadVersion(io: Io, specDir: string, product: string, version: string): ResolvedSpec {
+async function loadVersion(io: Io, specDir: string, product: string, version: string): Promise<ResolvedSpec> {
   const minor = minorOf(version);
   const productDir = join(specDir, product);
   const file = join(productDir, `${minor}.yaml`);
@@ -79,13 +90,14 @@ function loadVersion(io: Io, specDir: string, product: string, version: string):
       : [];
     throw new UsageError(`no ${product} ${minor} spec (${file}); supported: ${known.join(", ") || "none"}`);
   }
-  const result = loaderFor(io).load(file);
+  const result = (await loaderFor(io)).load(file);
   if (result.diagnostics.length > 0 || !result.spec) throw new DiagnosticError(result.diagnostics);
   return result.spec;
 }
 
 /** What verify and diff share: the chart and values files checked, every spec version, helm. */
-function renderSetup(io: Io, options: { chart: string; values: string[]; namespace: string; specDir: string }) {
+async function renderSetup(io: Io, options: { chart: string; values: string[]; namespace: string; specDir: string }) {
+  const [{ loadSpecs }, { helmBinary }] = await Promise.all([stages.pipeline(), stages.helm()]);
   const chart = resolve(io.cwd, options.chart);
   if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
   for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
@@ -125,7 +137,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("check spec files (default: every file under the spec directory); exit 1 when any is invalid")
     .argument("[files...]", "spec files to validate")
     .addOption(specDirOption())
-    .action((files: string[], options: { specDir: string }) => {
+    .action(async (files: string[], options: { specDir: string }) => {
       // A directory stands for every spec file under it.
       const targets = (files.length > 0 ? files : [displayPath(io, resolve(io.cwd, options.specDir))]).flatMap((file) => {
         const abs = resolve(io.cwd, file);
@@ -135,7 +147,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         if (inside.length === 0) throw new UsageError(`${file}: a directory with no .yaml spec file`);
         return inside;
       });
-      const loader = loaderFor(io);
+      const loader = await loaderFor(io);
       const diagnostics = targets.flatMap((file) => loader.load(file).diagnostics);
       if (diagnostics.length > 0) {
         printDiagnostics(io, diagnostics);
@@ -154,8 +166,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--product <name>", "the product", "longhorn")
     .addOption(new Option("--output <format>", "output format").choices(["markdown", "json"]).default("markdown"))
     .addOption(specDirOption())
-    .action((options: { version: string; product: string; output: string; specDir: string }) => {
-      const spec = loadVersion(io, options.specDir, options.product, options.version);
+    .action(async (options: { version: string; product: string; output: string; specDir: string }) => {
+      const spec = await loadVersion(io, options.specDir, options.product, options.version);
+      const { specAsJson, specAsMarkdown } = await stages.show();
       io.out((options.output === "json" ? specAsJson(spec) : specAsMarkdown(spec)).replace(/\n$/, ""));
     });
 
@@ -166,8 +179,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(specDirOption())
     .action(async (options: { check?: boolean; specDir: string }) => {
       const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
+      const { generatedOutput, loadSpecs } = await stages.pipeline();
       const specs = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)));
-      const output = await generatedOutput(specs, chartVersion());
+      const output = generatedOutput(specs, chartVersion());
       const all = [...output.files, ...output.trees.flatMap((t) => t.files)];
       if (options.check) {
         const stale = [
@@ -210,16 +224,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--namespace <ns>", "the release namespace", "longhorn-system")
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
     .addOption(specDirOption())
-    .action((options: { version?: string; values: string[]; all?: boolean; chart: string; namespace: string; output: string; specDir: string }) => {
+    .action(async (options: { version?: string; values: string[]; all?: boolean; chart: string; namespace: string; output: string; specDir: string }) => {
       if (Boolean(options.all) === Boolean(options.version)) throw new UsageError("verify needs either --version <version> or --all");
       if (options.all && options.values.length > 0) throw new UsageError("--all verifies the chart's ci/*-values.yaml cases; drop -f");
-      const { ordered, specFor, base, valueFiles } = renderSetup(io, options);
+      const { ordered, specFor, base, valueFiles } = await renderSetup(io, options);
+      const { summary, verify } = await stages.verify();
       const results: VerifyResult[] = [];
       if (options.version) {
         const label = options.values.length > 0 ? options.values.join(" + ") : "chart defaults";
         results.push(verify({ ...base, version: specFor(options.version).version, valueFiles, label }));
       } else {
-        results.push(...verifyAll(base, ordered.map((s) => s.version)));
+        results.push(...verifyAll(verify, base, ordered.map((s) => s.version)));
       }
       if (options.output === "json") io.out(JSON.stringify(results, null, 2));
       else {
@@ -244,14 +259,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--check", "with --out: write nothing, exit 1 when the file differs from the report")
     .addOption(specDirOption())
     .action(
-      (
+      async (
         from: string | undefined,
         to: string | undefined,
         options: { all?: boolean; values: string[]; chart: string; namespace: string; output: string; out?: string; check?: boolean; specDir: string },
       ) => {
         if (options.all ? from !== undefined : to === undefined) throw new UsageError("diff needs two versions (diff 1.11 1.12) or --all");
         if (options.check && !options.out) throw new UsageError("--check compares with the --out file; give --out");
-        const { ordered, specFor, base, valueFiles } = renderSetup(io, options);
+        const { ordered, specFor, base, valueFiles } = await renderSetup(io, options);
+        const { diffAsMarkdown, versionDiff } = await stages.diff();
         const pairs = options.all ? ordered.slice(1).map((after, i) => [ordered[i]!, after] as const) : [[specFor(from!), specFor(to!)] as const];
         const request = {
           ...base,
@@ -293,8 +309,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument("<checkouts...>", "checkout directories (named by go.mod or Longhorn's chart), or owner/name=dir")
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
     .addOption(specDirOption())
-    .action((dirs: string[], options: { version: string; output: string; specDir: string }) => {
-      const spec = loadVersion(io, options.specDir, "longhorn", options.version);
+    .action(async (dirs: string[], options: { version: string; output: string; specDir: string }) => {
+      const spec = await loadVersion(io, options.specDir, "longhorn", options.version);
+      const { audit, auditAsText, auditHasFindings, identifyCheckout } = await stages.audit();
       const checkouts: Checkout[] = dirs.map((arg) => {
         const named = /^([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)=(.+)$/.exec(arg);
         const dir = resolve(io.cwd, named ? named[2]! : arg);
@@ -315,7 +332,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
  * Every version × every ci values case. A case that sets longhorn.upgradeFrom stands for "an upgrade
  * in progress": for each version it upgrades from the minor before (and is skipped for the oldest).
  */
-function verifyAll(base: Omit<VerifyRequest, "version" | "valueFiles" | "label">, versions: readonly string[]): VerifyResult[] {
+function verifyAll(
+  verify: (request: VerifyRequest) => VerifyResult,
+  base: Omit<VerifyRequest, "version" | "valueFiles" | "label">,
+  versions: readonly string[],
+): VerifyResult[] {
   const ciDir = join(base.chart, "ci");
   const cases = existsSync(ciDir) ? readdirSync(ciDir).filter((f) => f.endsWith("-values.yaml")).sort() : [];
   if (cases.length === 0) throw new UsageError(`${ciDir} holds no *-values.yaml case`);
@@ -331,6 +352,10 @@ function verifyAll(base: Omit<VerifyRequest, "version" | "valueFiles" | "label">
     }
   }
   return results;
+}
+
+function isNamed(error: unknown, name: string): error is Error {
+  return error instanceof Error && error.name === name;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -349,12 +374,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`netpolgen: ${error.message}`);
       return EXIT_USAGE;
     }
-    if (error instanceof HelmError) {
+    // By name: the stages are imported on demand, and a module loaded by require (tests under tsx)
+    // and by import() is two modules with two classes.
+    if (isNamed(error, "HelmError")) {
       io.err(`netpolgen: ${error.message}`);
       return EXIT_INVALID;
     }
-    if (error instanceof DiagnosticError) {
-      printDiagnostics(io, error.diagnostics);
+    if (isNamed(error, "DiagnosticError")) {
+      printDiagnostics(io, (error as DiagnosticError).diagnostics);
       return EXIT_INVALID;
     }
     throw error;

@@ -4,7 +4,6 @@ import type { ReadText } from "./loader/load.ts";
 import { SpecLoader } from "./loader/load.ts";
 import type { ResolvedSpec } from "./loader/model.ts";
 import { CHART_DIR, renderChart } from "./targets/helm/render-chart.ts";
-import { renderSpecTypes, SPEC_TYPES_PATH } from "./loader/types-codegen.ts";
 import type { OutputFile } from "./lib/write.ts";
 
 export interface GeneratedOutput {
@@ -28,9 +27,10 @@ export function loadSpecs(specFiles: readonly string[], readText: ReadText): Res
   return specs;
 }
 
-export async function generatedOutput(specs: readonly ResolvedSpec[], chartVersion: string): Promise<GeneratedOutput> {
+/** Every target's output for the given versions (today the Helm chart). */
+export function generatedOutput(specs: readonly ResolvedSpec[], chartVersion: string): GeneratedOutput {
   return {
-    files: [{ path: SPEC_TYPES_PATH, content: await renderSpecTypes() }],
+    files: [],
     trees: [{ dir: CHART_DIR, files: renderChart(specs, chartVersion) }],
   };
 }

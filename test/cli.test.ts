@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderSpecTypes, SPEC_TYPES_PATH } from "../generator/loader/types-codegen.ts";
+import { renderSpecTypes, SPEC_TYPES_PATH } from "../scripts/spec-types.ts";
 import { PROJECT_ROOT, runCli, SPEC_VERSIONS } from "./helpers.ts";
 
 test("validate: every spec file is valid (exit 0)", async () => {

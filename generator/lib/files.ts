@@ -1,10 +1,18 @@
 // Where the project is, and reading files for the pipeline (the loader decodes spec bytes itself).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The repository root: spec/, chart/ and the pinned tools live under it. */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/**
+ * The project's root (spec/, chart/, the templates and the pinned tools live under it): the nearest
+ * folder above this file with a package.json, whether this runs as TypeScript from generator/ or
+ * compiled from build/generator/.
+ */
+export const PROJECT_ROOT = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(resolve(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 /** A file's text, or undefined when it does not exist. */
 export function readText(file: string): string | undefined {

@@ -35,7 +35,9 @@ export interface TemplateRequest {
   setString?: Readonly<Record<string, string>>;
 }
 
-export class HelmError extends Error {}
+export class HelmError extends Error {
+  override name = "HelmError";
+}
 
 /** `helm template`, split into documents; throws HelmError with helm's message when rendering fails. */
 export function helmTemplate(binary: string, request: TemplateRequest): RenderedObject[] {

@@ -12,11 +12,13 @@ import { planVersion, type EgressRulePlan, type PolicyPlan, type RulePlan, type 
 import { renderValuesSchema, renderValuesYaml, valuesModel, type ValuesModel } from "./chart-values.ts";
 import type { OutputFile } from "../../lib/write.ts";
 import { commentText } from "../../lib/safe-text.ts";
+import { PROJECT_ROOT } from "../../lib/files.ts";
 
 export const CHART_DIR = "chart";
 export const CHART_NAME = "longhorn-network-policies";
 
-const TEMPLATES_DIR = join(import.meta.dirname, "templates");
+/** Beside this file in the sources; found from the project root when running compiled from build/. */
+const TEMPLATES_DIR = join(PROJECT_ROOT, "generator/targets/helm/templates");
 
 /** A Handlebars environment of our own, so the `rule` partial is not registered globally. */
 const handlebars = Handlebars.create();
