@@ -197,7 +197,7 @@ const QUALIFIED_NAME =
 const LABEL_VALUE = "^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$";
 
 /** Labels every policy sets itself: commonLabels may not repeat them. */
-export const RESERVED_LABELS = [
+const RESERVED_LABELS = [
   "helm.sh/chart",
   "app.kubernetes.io/name",
   "app.kubernetes.io/instance",
@@ -208,7 +208,7 @@ export const RESERVED_LABELS = [
 ];
 
 /** Most CIDRs, peers, ports and rules one list may hold: enough for any real cluster, far below etcd's object limit. */
-export const LIMITS = { cidrs: 256, peers: 64, ports: 64, rules: 64, selectorTerms: 32 } as const;
+const LIMITS = { cidrs: 256, peers: 64, ports: 64, rules: 64, selectorTerms: 32 } as const;
 
 /** Empty, or a DNS-1123 label. */
 const OPTIONAL_DNS_LABEL = { type: "string", maxLength: 63, pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$" };
