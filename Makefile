@@ -27,7 +27,7 @@ generate: build
 	$(NETPOLGEN) diff --all --out docs/upgrades.md
 
 check-generated: build
-	npx --no-install tsx scripts/spec-types.ts --check
+	npx --no-install tsx scripts/types.ts --check
 	$(NETPOLGEN) generate --check
 	$(NETPOLGEN) diff --all --out docs/upgrades.md --check
 

@@ -209,7 +209,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }
       writeFilesAtomically(PROJECT_ROOT, output.files);
       for (const tree of output.trees) replaceDirectoryAtomically(PROJECT_ROOT, tree.dir, tree.files);
-      io.out(`wrote ${all.length} files (${output.files.map((f) => f.path).join(", ")}, ${output.trees.map((t) => `${t.dir}/`).join(", ")})`);
+      io.out(`wrote ${all.length} files (${[...output.files.map((f) => f.path), ...output.trees.map((t) => `${t.dir}/`)].join(", ")})`);
     });
 
   program

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { loadAll } from "js-yaml";
+import { parse as parseYaml } from "yaml";
 import { PROJECT_ROOT, SPEC_VERSIONS, loadVersion } from "./helpers.ts";
 import { helm, helmTemplate } from "./helm.ts";
 
@@ -199,7 +200,7 @@ test("NOTES: egress trade-offs (API server ports open to any destination, backup
   assert.not.match(renderNotes("-f", "chart/ci/defaults-values.yaml"), "Egress");
 });
 
-test("chart/README.md documents every value of values.schema.json, each with a default and an example", () => {
+test("values.yaml, values.schema.json and chart/README.md name the same values; each README row has a type, default and example", () => {
   type Node = { type?: string; properties?: Record<string, Node>; allOf?: Node[]; $ref?: string; definitions?: Record<string, Node> };
   const schema = JSON.parse(readFileSync(join(PROJECT_ROOT, "chart/values.schema.json"), "utf8")) as Node;
   const readme = readFileSync(join(PROJECT_ROOT, "chart/README.md"), "utf8");
@@ -224,8 +225,23 @@ test("chart/README.md documents every value of values.schema.json, each with a d
   for (const path of paths) {
     const row = readme.split("\n").find((line) => line.startsWith(`| \`${path}\` |`));
     assert.ok(row, `${path} is not documented in chart/README.md`);
-    assert.is(row!.split(" | ").length, 4, `${path}: value, default, description and example`);
+    assert.is(row!.split(" | ").length, 5, `${path}: value, type, default, description and example`);
   }
+  // values.yaml's keys, walked the same way (label selectors as a whole): the same paths, in the same order.
+  const yamlPaths: string[] = [];
+  const walkYaml = (value: unknown, prefix: string) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      yamlPaths.push(path);
+      const isMap = typeof child === "object" && child !== null && !Array.isArray(child);
+      if (isMap && !("matchLabels" in child) && path !== "commonLabels" && path !== "commonAnnotations" && path !== "global") walkYaml(child, path);
+    }
+  };
+  walkYaml(parseYaml(readFileSync(join(PROJECT_ROOT, "chart/values.yaml"), "utf8")), "");
+  assert.equal(yamlPaths, paths);
+  const readmePaths = readme.split("\n").flatMap((line) => /^\| `([\w.]+)` \| /.exec(line)?.slice(1) ?? []);
+  assert.equal(readmePaths, paths);
 });
 
 test("extraIngress and extraEgress render as given; extraPorts join every rule of their policy", () => {

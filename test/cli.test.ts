@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderSpecTypes, SPEC_TYPES_PATH } from "../scripts/spec-types.ts";
+import { renderTypes, TYPES } from "../scripts/types.ts";
 import { loadVersion, PROJECT_ROOT, runCli, SPEC_VERSIONS } from "./helpers.ts";
 
 test("validate: every spec file is valid (exit 0)", async () => {
@@ -99,9 +99,9 @@ test("generate --check: the committed generated files are current", async () => 
   assert.is(run.code, 0, run.stderr);
 });
 
-test("the spec types are what json-schema-to-typescript makes of the schema", async () => {
-  const committed = readFileSync(join(PROJECT_ROOT, SPEC_TYPES_PATH), "utf8");
-  assert.fixture(committed, await renderSpecTypes());
+test("the spec and values types are what json-schema-to-typescript makes of the schemas", async () => {
+  assert.equal(TYPES.map((t) => t.path), ["schema/spec.generated.ts", "schema/values.generated.ts"]);
+  for (const file of TYPES) assert.fixture(readFileSync(join(PROJECT_ROOT, file.path), "utf8"), await renderTypes(file));
 });
 
 test("the netpolgen bin runs from another directory", () => {

@@ -1,110 +1,6 @@
-// chart/README.md: every value of values.yaml (read from its helm-docs `# --` comments, so the two
-// cannot drift apart), with its default and an example.
-import { dump, load } from "js-yaml";
-
-export interface ValueDoc {
-  path: string;
-  default: string;
-  description: string;
-  example?: string;
-}
-
-/**
- * Examples by value path; `components.*` stands for every component. Each is YAML under
- * `networkPolicies:` or at the top level, as its path says.
- */
-const EXAMPLES: [RegExp, (path: string) => string][] = [
-  [/^longhorn$/, () => "longhorn: {version: v1.12.1, namespace: storage}"],
-  [/^longhorn\.version$/, () => "--set-string longhorn.version=v1.12.1"],
-  [/^longhorn\.upgradeFrom$/, () => "--set-string longhorn.version=1.12 --set-string longhorn.upgradeFrom=1.11"],
-  [/^longhorn\.namespace$/, () => "--set longhorn.namespace=storage"],
-  [/^networkPolicies$/, () => "--set networkPolicies.enabled=true"],
-  [/^networkPolicies\.enabled$/, () => "--set networkPolicies.enabled=true"],
-  [/^networkPolicies\.type$/, () => "--set networkPolicies.type=rke2"],
-  [/^networkPolicies\.components$/, () => "--set networkPolicies.components.engineImage.enabled=false"],
-  [/^networkPolicies\.components\.(\w+)$/, (p) => `--set ${p}.enabled=false`],
-  [/^networkPolicies\.components\.(\w+)\.enabled$/, (p) => `--set ${p}=false`],
-  [
-    /^networkPolicies\.components\.(\w+)\.extraIngress$/,
-    (p) => `${p}: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: harvester-system}}}], ports: [{port: 9500, protocol: TCP}]}]`,
-  ],
-  [/^networkPolicies\.components\.(\w+)\.extraPorts$/, (p) => `${p}: [{port: 15008, protocol: TCP}]`],
-  [/^networkPolicies\.components\.(\w+)\.extraEgress$/, (p) => `${p}: [{to: [{ipBlock: {cidr: 192.0.2.10/32}}], ports: [{port: 443, protocol: TCP}]}]`],
-  [/^networkPolicies\.ui$/, () => "networkPolicies.ui: {extraFrom: [...]}"],
-  [
-    /^networkPolicies\.ui\.extraFrom$/,
-    () => "networkPolicies.ui.extraFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: cattle-system}}, podSelector: {matchLabels: {app: rancher}}}]",
-  ],
-  [/^networkPolicies\.features$/, () => "--set networkPolicies.features.v2DataEngine=true"],
-  [/^networkPolicies\.features\.(\w+)$/, (p) => `--set ${p}=true`],
-  [/^networkPolicies\.kubeAPIServerSourceCIDRs$/, () => "--set 'networkPolicies.kubeAPIServerSourceCIDRs={10.0.0.10/32,10.0.0.11/32}'"],
-  [/^networkPolicies\.nodeCIDRs$/, () => "--set 'networkPolicies.nodeCIDRs={10.0.0.0/24,fd00:10::/64}'"],
-  [
-    /^networkPolicies\.metricsScrapeSources$/,
-    () => "networkPolicies.metricsScrapeSources: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: cattle-monitoring-system}}, podSelector: {matchLabels: {app.kubernetes.io/name: prometheus}}}]",
-  ],
-  [/^networkPolicies\.egress$/, () => "--set networkPolicies.egress.enabled=true"],
-  [/^networkPolicies\.egress\.enabled$/, () => "--set networkPolicies.egress.enabled=true"],
-  [/^networkPolicies\.egress\.dns$/, () => "networkPolicies.egress.dns: {nodeLocalAddress: 169.254.20.10}"],
-  [/^networkPolicies\.egress\.dns\.namespaceSelector$/, () => "networkPolicies.egress.dns.namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}"],
-  [/^networkPolicies\.egress\.dns\.podSelector$/, () => "networkPolicies.egress.dns.podSelector: {matchLabels: {k8s-app: kube-dns}}"],
-  [/^networkPolicies\.egress\.dns\.nodeLocalAddress$/, () => "--set networkPolicies.egress.dns.nodeLocalAddress=169.254.20.10"],
-  [/^networkPolicies\.egress\.kubeAPIServer$/, () => "networkPolicies.egress.kubeAPIServer: {cidrs: [10.0.0.10/32], ports: [6443]}"],
-  [/^networkPolicies\.egress\.kubeAPIServer\.cidrs$/, () => "--set 'networkPolicies.egress.kubeAPIServer.cidrs={10.0.0.10/32}'"],
-  [/^networkPolicies\.egress\.kubeAPIServer\.ports$/, () => "--set 'networkPolicies.egress.kubeAPIServer.ports={6443}'"],
-  [/^networkPolicies\.egress\.(backupstore|backingImageDownload|upgradeResponder)$/, (p) => `${p}: {cidrs: [192.0.2.0/24], ports: [443]}`],
-  [/^networkPolicies\.egress\.(backupstore|backingImageDownload|upgradeResponder)\.open$/, (p) => `--set ${p}=true`],
-  [/^networkPolicies\.egress\.(backupstore|backingImageDownload|upgradeResponder)\.cidrs$/, (p) => `--set '${p}={192.0.2.0/24}'`],
-  [/^networkPolicies\.egress\.(backupstore|backingImageDownload|upgradeResponder)\.ports$/, (p) => `--set '${p}={443}'`],
-  [/^nameOverride$/, () => "--set nameOverride=lhnp"],
-  [/^fullnameOverride$/, () => "--set fullnameOverride=lhnp"],
-  [/^commonLabels$/, () => "commonLabels: {team: storage}"],
-  [/^commonAnnotations$/, () => "commonAnnotations: {example.com/owner: storage-team}"],
-  [/^global$/, () => "set by a parent chart"],
-];
-
-/** The documented values of values.yaml, in file order. */
-export function valueDocs(valuesYaml: string): ValueDoc[] {
-  const lines = valuesYaml.split("\n");
-  const stack: { indent: number; key: string }[] = [];
-  const docs: ValueDoc[] = [];
-  let pending: string[] = [];
-  for (const [i, line] of lines.entries()) {
-    const comment = /^(\s*)# (-- )?(.*)$/.exec(line);
-    if (comment) {
-      if (comment[2]) pending = [comment[3]!];
-      else if (pending.length) pending.push(comment[3]!);
-      continue;
-    }
-    const entry = /^(\s*)([A-Za-z0-9_.-]+):(.*)$/.exec(line);
-    if (!entry) {
-      pending = [];
-      continue;
-    }
-    const indent = entry[1]!.length;
-    while (stack.length && stack[stack.length - 1]!.indent >= indent) stack.pop();
-    const path = [...stack.map((s) => s.key), entry[2]!].join(".");
-    const inline = entry[3]!.trim();
-    if (pending.length) {
-      const block = inline === "" ? blockDefault(lines, i, indent) : inline;
-      docs.push({ path, default: block, description: pending.join(" ") });
-    }
-    pending = [];
-    if (inline === "") stack.push({ indent, key: entry[2]! });
-  }
-  return docs.map((d) => ({ ...d, ...exampleFor(d.path) }));
-}
-
-/** The default of a key whose value is a nested block, as one line of flow YAML. */
-function blockDefault(lines: readonly string[], at: number, indent: number): string {
-  const body: string[] = [];
-  for (const line of lines.slice(at + 1)) {
-    if (line.trim() !== "" && line.search(/\S/) <= indent) break;
-    body.push(line);
-  }
-  const text = dump(load(body.join("\n")), { flowLevel: 0, lineWidth: -1 }).trim();
-  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
-}
+// chart/README.md: every value of the value tree (the one values.yaml is written from), with its
+// type, default, description and example.
+import type { ValueRow } from "./values-model.ts";
 
 /** One row per unselected pod and reason, with the Longhorn versions it holds for (a range when contiguous). */
 function unprotectedRows(chart: ReadmeChart): string[] {
@@ -127,11 +23,6 @@ function unprotectedRows(chart: ReadmeChart): string[] {
   return out.length ? out : ["| all | none | |"];
 }
 
-function exampleFor(path: string): { example?: string } {
-  for (const [pattern, example] of EXAMPLES) if (pattern.test(path)) return { example: example(path) };
-  return {};
-}
-
 export interface ReadmeChart {
   name: string;
   versions: string[];
@@ -140,12 +31,9 @@ export interface ReadmeChart {
   unprotected: { version: string; pods: { id: string; title: string; reason: string }[] }[];
 }
 
-export function renderChartReadme(valuesYaml: string, chart: ReadmeChart): string {
-  const docs = valueDocs(valuesYaml);
-  const missing = docs.filter((d) => !d.example).map((d) => d.path);
-  if (missing.length) throw new Error(`chart README: no example for ${missing.join(", ")}`);
+export function renderChartReadme(values: readonly ValueRow[], chart: ReadmeChart): string {
   const cell = (text: string) => text.replace(/\|/g, "\\|");
-  const rows = docs.map((d) => `| \`${d.path}\` | \`${cell(d.default)}\` | ${cell(d.description)} | \`${cell(d.example!)}\` |`);
+  const rows = values.map((v) => `| \`${v.path}\` | ${v.type} | \`${cell(v.default)}\` | ${cell(v.description)} | \`${cell(v.example)}\` |`);
   return `<!-- Generated by netpolgen from spec/ and values.yaml; do not edit. -->
 # ${chart.name}
 
@@ -173,8 +61,8 @@ The parent passes values under \`${chart.name}:\` (its own \`networkPolicies.ena
 
 ## Values
 
-| Value | Default | Description | Example |
-|---|---|---|---|
+| Value | Type | Default | Description | Example |
+|---|---|---|---|---|
 ${rows.join("\n")}
 
 ## Trade-offs the values make
