@@ -11,8 +11,8 @@ test("1.4 → 1.5: the webhook and recovery ports move into the manager (longhor
   assert.is(run.code, 0, run.stderr);
   const md = run.stdout;
   assert.ok(md.startsWith("# Longhorn 1.4 → 1.5\n"));
-  assert.match(md, row("kube-apiserver-to-admission-webhook", "ports", "9443/TCP", "9502/TCP"));
-  assert.match(md, row("share-manager-to-recovery-backend", "ports", "9600/TCP", "9503/TCP"));
+  assert.match(md, row("kube-apiserver-to-admission-webhook", "ports", "TCP 9443", "TCP 9502"));
+  assert.match(md, row("share-manager-to-recovery-backend", "ports", "TCP 9600", "TCP 9503"));
   assert.match(md, row("admission-webhook", "runs in", "its own pods", "longhorn-manager"));
   assert.match(md, row("pre-upgrade", "added", "", ""));
   // Rendered: the manager now accepts the webhook ports (open to any source while
@@ -21,7 +21,7 @@ test("1.4 → 1.5: the webhook and recovery ports move into the manager (longhor
   assert.match(md, row("longhorn-manager", "TCP", "9503", "share-manager"));
   assert.match(md, row("instance-manager", "TCP", "8502-8503", "longhorn-manager"));
   // 1.4's single range splits; the v2 half stays closed until features.v2DataEngine is set.
-  assert.match(md, row("instance-manager-to-instance-manager", "ports", "10000-30000/TCP", "10000-20000/TCP"));
+  assert.match(md, row("instance-manager-to-instance-manager", "ports", "TCP 10000-30000", "TCP 10000-20000"));
   assert.match(md, "- only in 1.4: admission-webhook");
   assert.match(md, "- only in 1.5: pre-upgrade");
 });

@@ -1,7 +1,7 @@
 // The values model on its own: values.yaml, the schema and the README rows all come from one tree.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { renderValues, valuesModel, valuesSchema, valueTree } from "../generator/targets/helm/chart-values.ts";
 import { defaults, groupSchema, isGroup, renderValuesYaml, valueRows, type ValueNode } from "../generator/targets/helm/values-model.ts";

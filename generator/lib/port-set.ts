@@ -71,6 +71,16 @@ export function equal(a: PortSet, b: PortSet): boolean {
   return a.length === b.length && a.every(([lo, hi], i) => lo === b[i]![0] && hi === b[i]![1]);
 }
 
+/** A spec port (or NetworkPolicy-like port) as every output prints it: `8500` or `10000-30000`. */
+export function portRange(p: { port: number; endPort?: number }): string {
+  return p.endPort !== undefined && p.endPort !== p.port ? `${p.port}-${p.endPort}` : String(p.port);
+}
+
+/** `TCP 8500`, `TCP 10000-30000`. */
+export function describePort(p: { protocol: string; port: number; endPort?: number }): string {
+  return `${p.protocol} ${portRange(p)}`;
+}
+
 /** `9500, 10000-20000`; `all` for 1-65535; `none` for the empty set. */
 export function formatPorts(set: PortSet): string {
   if (set.length === 0) return "none";

@@ -13,6 +13,7 @@ import {
 } from "../lib/labels.ts";
 import { endpointOf, isEnforceable, type Flow, type Origin, type Port, type Resolved, type ResolvedSpec } from "./model.ts";
 import type { Source } from "../../schema/spec.generated.ts";
+import { describePort } from "../lib/port-set.ts";
 import type { SpecDocument } from "./resolve.ts";
 import { checkInventory } from "./inventory.ts";
 
@@ -285,10 +286,6 @@ function sharedPort(a: Flow, b: Flow): string | undefined {
 
 export function portsOverlap(a: Port, b: Port): boolean {
   return a.protocol === b.protocol && a.port <= (b.endPort ?? b.port) && b.port <= (a.endPort ?? a.port);
-}
-
-export function describePort(p: Port): string {
-  return `${p.protocol} ${p.endPort !== undefined ? `${p.port}-${p.endPort}` : p.port}`;
 }
 
 function describeLabels(labels: Labels): string {

@@ -15,7 +15,7 @@ import { loadAll } from "js-yaml";
 import { selectorMatches, type Labels } from "../lib/labels.ts";
 import type { ResolvedSpec } from "../loader/model.ts";
 import { PROTOCOLS } from "../loader/inventory.ts";
-import { contains, formatPorts, portsOfProtocol } from "../lib/port-set.ts";
+import { contains, describePort, portsOfProtocol } from "../lib/port-set.ts";
 
 /** A repository checkout, named owner/name. */
 export interface Checkout {
@@ -256,7 +256,7 @@ export function audit(spec: ResolvedSpec, checkouts: readonly Checkout[]): Audit
         listenersNotFound.push({
           listener: listener.id,
           component: listener.component,
-          ports: listener.ports.map((p) => `${p.protocol} ${formatPorts([[p.port, p.endPort ?? p.port]])}`).join(", "),
+          ports: listener.ports.map(describePort).join(", "),
           repo,
         });
       }

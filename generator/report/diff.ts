@@ -3,7 +3,7 @@
 import { PROTOCOLS, type Protocol } from "../verify/evaluator.ts";
 import { describeSelector } from "../lib/labels.ts";
 import type { Flow, Resolved, ResolvedSpec } from "../loader/model.ts";
-import { equal, formatPorts, isEmpty, portSet, subtract, type PortSet } from "../lib/port-set.ts";
+import { describePort, equal, formatPorts, isEmpty, portSet, subtract, type PortSet } from "../lib/port-set.ts";
 import { probePairs, renderCase, type VerifyRequest } from "../verify/verify.ts";
 
 export interface FlowChange {
@@ -51,7 +51,7 @@ export interface VersionDiff {
 
 export function portsText(flow: Flow): string {
   if (!flow.ports) return flow.userDefinedPorts ? "user-defined" : "none";
-  return flow.ports.map((p) => `${p.endPort && p.endPort !== p.port ? `${p.port}-${p.endPort}` : p.port}/${p.protocol}`).join(", ");
+  return flow.ports.map(describePort).join(", ");
 }
 
 function summarise(flow: Resolved<Flow>): FlowSummary {

@@ -1,5 +1,6 @@
 // Renders a resolved version as the docs' tables (Markdown) or as plain data (JSON). Pure.
 import { describeSelector } from "../lib/labels.ts";
+import { portRange } from "../lib/port-set.ts";
 import { endpointOf, isEnforceable, type Flow, type Port, type Resolved, type ResolvedSpec } from "../loader/model.ts";
 
 /** A flow as plain data, with where it was written. */
@@ -63,8 +64,7 @@ export function specAsJson(spec: ResolvedSpec): string {
 export function portCell(ports: readonly Port[]): string {
   return ports
     .map((p) => {
-      const range = p.endPort !== undefined ? `${p.port}-${p.endPort}` : String(p.port);
-      return p.description ? `${range} (${p.description})` : range;
+      return p.description ? `${portRange(p)} (${p.description})` : portRange(p);
     })
     .join("; ");
 }

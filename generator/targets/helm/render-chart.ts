@@ -8,6 +8,7 @@ import type { LabelSelector } from "../../lib/labels.ts";
 import type { Port, ResolvedSpec } from "../../loader/model.ts";
 import { renderChartReadme } from "./chart-readme.ts";
 import { camelCase } from "../../lib/values-keys.ts";
+import { describePort } from "../../lib/port-set.ts";
 import { planVersion, type EgressRulePlan, type PolicyPlan, type RulePlan, type VersionPlan } from "../../plan/plan.ts";
 import { renderValues, renderValuesSchema, valuesModel, valueTree, type ValuesModel } from "./chart-values.ts";
 import { valueRows, type ValuesOverride } from "./values-model.ts";
@@ -185,7 +186,7 @@ function egressEmptyUnless(rules: readonly EgressRulePlan[], valueKey: string): 
 }
 
 function describePorts(ports: readonly Port[]): string {
-  return ports.map((p) => `${p.protocol} ${p.endPort !== undefined ? `${p.port}-${p.endPort}` : p.port}`).join(", ");
+  return ports.map(describePort).join(", ");
 }
 
 function notesContext(spec: ResolvedSpec, plan: VersionPlan): object {
