@@ -91,10 +91,10 @@ test("peers and selectors", () => {
   assert.equal(found({}), [at("spec.ingress[0].from[0]", "must set podSelector, namespaceSelector or ipBlock")]);
   assert.equal(found({ ipBlock: { cidr: "10.0.0.0/8" }, podSelector: {} }), [at("spec.ingress[0].from[0]", "ipBlock cannot be combined with podSelector or namespaceSelector")]);
   assert.equal(found({ podSelector: { matchExpressions: [{ key: "app", operator: "In", values: [] }] } }), [
-    at("spec.ingress[0].from[0].podSelector.matchExpressions[0].values", "must be non-empty for In"),
+    at("spec.ingress[0].from[0].podSelector.matchExpressions[0]", "operator In needs at least one value"),
   ]);
   assert.equal(found({ namespaceSelector: { matchExpressions: [{ key: "app", operator: "Exists", values: ["x"] }] } }), [
-    at("spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values", "must be empty for Exists"),
+    at("spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values", "operator Exists takes no values"),
   ]);
   assert.equal(problems({ podSelector: {}, policyTypes: ["Ingress", "Ingress"] }), [at("spec.policyTypes", "has duplicates")]);
   assert.ok(problems({}).some((p) => p.includes("spec.podSelector")));

@@ -64,4 +64,35 @@ test("values keys: spec ids in camelCase", () => {
   assert.is(camelCase("csi-sidecars"), "csiSidecars");
 });
 
+
+test("ports print one way: portRange and describePort", async () => {
+  const { portRange, describePort } = await import("../generator/lib/port-set.ts");
+  assert.is(portRange({ port: 8500 }), "8500");
+  assert.is(portRange({ port: 10000, endPort: 30000 }), "10000-30000");
+  assert.is(portRange({ port: 8500, endPort: 8500 }), "8500");
+  assert.is(describePort({ protocol: "UDP", port: 53 }), "UDP 53");
+  assert.is(describePort({ protocol: "TCP", port: 10000, endPort: 20000 }), "TCP 10000-20000");
+});
+
+test("one selector validator: located problems, with nonEmpty for selectors that must select something", async () => {
+  const { selectorProblems, selectorIsWellFormed } = await import("../generator/lib/labels.ts");
+  assert.equal(selectorProblems({}), []);
+  assert.equal(selectorProblems({}, { nonEmpty: true }).map((p) => p.path), [[]]);
+  assert.equal(
+    selectorProblems({
+      matchLabels: { "bad key!": "v", ok: "bad value!" },
+      matchExpressions: [
+        { key: "a", operator: "In" },
+        { key: "b", operator: "Exists", values: ["x"] },
+        { key: "c", operator: "Near" },
+        { key: "d", operator: "NotIn", values: ["ok", "-bad"] },
+      ],
+    }).map((p) => p.path.join(".")),
+    ["matchLabels.bad key!", "matchLabels.ok", "matchExpressions.0", "matchExpressions.1.values", "matchExpressions.2.operator", "matchExpressions.3.values.1"],
+  );
+  assert.ok(selectorIsWellFormed({ matchLabels: { app: "longhorn-manager" } }));
+  assert.not.ok(selectorIsWellFormed({ matchLabels: { app: "longhorn manager" } }));
+  assert.not.ok(selectorIsWellFormed({ matchExpressions: [] }));
+});
+
 test.run();

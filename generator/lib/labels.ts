@@ -40,13 +40,43 @@ export function labelValueProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** False for selectors the API server would reject or that select everything: matching them means nothing. */
-export function selectorIsWellFormed(selector: LabelSelector): boolean {
+export interface SelectorProblem {
+  /** Where, inside the selector. */
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * What the API server would refuse in a label selector (keys, values, operators and their values),
+ * and, with `nonEmpty`, a selector that selects everything. The one selector validator: the spec's
+ * checks, verify's API validation and selectorIsWellFormed all use it.
+ */
+export function selectorProblems(selector: SelectorLike, options: { nonEmpty?: boolean } = {}): SelectorProblem[] {
+  const problems: SelectorProblem[] = [];
+  const report = (path: (string | number)[], message: string | undefined) => message && problems.push({ path, message });
   const expressions = selector.matchExpressions ?? [];
-  if (Object.keys(selector.matchLabels ?? {}).length === 0 && expressions.length === 0) return false;
-  return expressions.every(({ operator, values }) =>
-    operator === "In" || operator === "NotIn" ? (values ?? []).length > 0 : values === undefined,
-  );
+  const labels = Object.entries(selector.matchLabels ?? {});
+  if (options.nonEmpty && labels.length === 0 && expressions.length === 0) {
+    report([], "an empty selector selects every pod in the namespace: give matchLabels or matchExpressions");
+  }
+  for (const [key, value] of labels) report(["matchLabels", key], labelKeyProblem(key) ?? labelValueProblem(String(value)));
+  expressions.forEach(({ key, operator, values }, i) => {
+    report(["matchExpressions", i, "key"], labelKeyProblem(String(key)));
+    if (operator === "In" || operator === "NotIn") {
+      if ((values ?? []).length === 0) report(["matchExpressions", i], `operator ${operator} needs at least one value`);
+    } else if (operator === "Exists" || operator === "DoesNotExist") {
+      if (values !== undefined && values.length > 0) report(["matchExpressions", i, "values"], `operator ${operator} takes no values`);
+    } else {
+      report(["matchExpressions", i, "operator"], `"${String(operator)}" is not In, NotIn, Exists or DoesNotExist`);
+    }
+    (values ?? []).forEach((value, j) => report(["matchExpressions", i, "values", j], labelValueProblem(String(value))));
+  });
+  return problems;
+}
+
+/** False for selectors the API server would reject or that select everything: matching them means nothing. */
+export function selectorIsWellFormed(selector: SelectorLike): boolean {
+  return selectorProblems(selector, { nonEmpty: true }).length === 0;
 }
 
 /** Label-selector semantics; an empty selector matches everything, an unknown operator nothing. */

@@ -7,6 +7,7 @@ import {
   labelKeyProblem,
   labelValueProblem,
   selectorIsWellFormed,
+  selectorProblems,
   selectorMatches,
   type LabelSelector,
   type Labels,
@@ -71,23 +72,7 @@ function checkLabels(labels: Labels, path: DocPath, report: Report): void {
 }
 
 function checkSelectorSyntax(selector: LabelSelector, path: DocPath, report: Report): void {
-  const expressions = selector.matchExpressions ?? [];
-  if (Object.keys(selector.matchLabels ?? {}).length === 0 && expressions.length === 0) {
-    report(path, "an empty selector selects every pod in the namespace: give matchLabels or matchExpressions");
-  }
-  checkLabels(selector.matchLabels ?? {}, [...path, "matchLabels"], report);
-  expressions.forEach(({ key, operator, values }, i) => {
-    const at = [...path, "matchExpressions", i];
-    const keyProblem = labelKeyProblem(key);
-    if (keyProblem) report([...at, "key"], keyProblem);
-    const takesValues = operator === "In" || operator === "NotIn";
-    if (takesValues && (values ?? []).length === 0) report(at, `operator ${operator} needs at least one value`);
-    if (!takesValues && values !== undefined) report([...at, "values"], `operator ${operator} takes no values`);
-    (values ?? []).forEach((value, j) => {
-      const problem = labelValueProblem(value);
-      if (problem) report([...at, "values", j], problem);
-    });
-  });
+  for (const problem of selectorProblems(selector, { nonEmpty: true })) report([...path, ...problem.path], problem.message);
 }
 
 function checkFlowShape(flow: Flow, path: DocPath, report: Report): void {

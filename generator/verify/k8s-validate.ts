@@ -4,7 +4,7 @@
 import { NetworkPolicy, type INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { parseCIDR, strictlyWithin } from "../lib/cidr.ts";
 import type { Diagnostic, DocPath } from "../lib/diagnostics.ts";
-import { labelKeyProblem, labelValueProblem } from "../lib/labels.ts";
+import { labelKeyProblem, labelValueProblem, selectorProblems, type SelectorLike } from "../lib/labels.ts";
 
 /** One document of `helm template` output, with the template it came from. */
 export interface RenderedObject {
@@ -138,23 +138,7 @@ function checkPeer(peer: Record<string, unknown>, path: DocPath, report: (p: Doc
 }
 
 function checkSelector(selector: Record<string, unknown> | object, path: DocPath, report: (p: DocPath, m: string) => void) {
-  const s = selector as { matchLabels?: Record<string, unknown>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
-  for (const [key, value] of Object.entries(s.matchLabels ?? {})) {
-    const problem = labelKeyProblem(key) ?? labelValueProblem(String(value));
-    if (problem) report([...path, "matchLabels", key], problem);
-  }
-  (s.matchExpressions ?? []).forEach((e, i) => {
-    const where = [...path, "matchExpressions", i];
-    const keyProblem = labelKeyProblem(String(e.key));
-    if (keyProblem) report([...where, "key"], keyProblem);
-    if (e.operator === "In" || e.operator === "NotIn") {
-      if (!e.values || e.values.length === 0) report([...where, "values"], `must be non-empty for ${e.operator}`);
-    } else if (e.operator === "Exists" || e.operator === "DoesNotExist") {
-      if (e.values && e.values.length > 0) report([...where, "values"], `must be empty for ${e.operator}`);
-    } else {
-      report([...where, "operator"], `"${String(e.operator)}" is not In, NotIn, Exists or DoesNotExist`);
-    }
-  });
+  for (const problem of selectorProblems(selector as SelectorLike)) report([...path, ...problem.path], problem.message);
 }
 
 function checkPort(port: { port?: number | string; endPort?: number; protocol?: string }, path: DocPath, report: (p: DocPath, m: string) => void) {
