@@ -95,4 +95,11 @@ test("one selector validator: located problems, with nonEmpty for selectors that
   assert.not.ok(selectorIsWellFormed({ matchExpressions: [] }));
 });
 
+test("one Markdown table writer: escaped cells, GitHub or docs shape", async () => {
+  const { markdownTable } = await import("../generator/lib/markdown.ts");
+  assert.is(markdownTable(["A", "B"], [["x | y", "multi\nline  text"]]), "| A | B |\n|---|---|\n| x \\| y | multi line text |");
+  assert.is(markdownTable(["A", "B"], [["1", "2"]], { outerPipes: false }), "A | B\n--- | ---\n1 | 2");
+  assert.is(markdownTable(["Size", "Time"], [["500", "1 s"]], { alignRight: [true, false] }), "| Size | Time |\n|---:|---|\n| 500 | 1 s |");
+});
+
 test.run();

@@ -3,6 +3,7 @@
 import { PROTOCOLS, type Protocol } from "../verify/evaluator.ts";
 import { describeSelector } from "../lib/labels.ts";
 import type { Flow, Resolved, ResolvedSpec } from "../loader/model.ts";
+import { markdownTable as table } from "../lib/markdown.ts";
 import { describePort, equal, formatPorts, isEmpty, portSet, subtract, type PortSet } from "../lib/port-set.ts";
 import { probePairs, renderCase, type VerifyRequest } from "../verify/verify.ts";
 
@@ -182,11 +183,6 @@ function groupBySources(changes: readonly ReachChange[], everyone: readonly stri
     for (const [text, ranges] of bySources) rows.push([destination, protocol, formatPorts(portSet(ranges)), text]);
   }
   return rows;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const escape = (v: string) => v.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(escape).join(" | ")} |`)].join("\n");
 }
 
 export function diffAsMarkdown(diff: VersionDiff): string {

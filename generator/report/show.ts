@@ -1,5 +1,6 @@
 // Renders a resolved version as the docs' tables (Markdown) or as plain data (JSON). Pure.
 import { describeSelector } from "../lib/labels.ts";
+import { escapeCell, markdownTable } from "../lib/markdown.ts";
 import { portRange } from "../lib/port-set.ts";
 import { endpointOf, isEnforceable, type Flow, type Port, type Resolved, type ResolvedSpec } from "../loader/model.ts";
 
@@ -93,10 +94,6 @@ function rowsOf(spec: ResolvedSpec, flow: Resolved<Flow>, peerId: string, selfId
   }));
 }
 
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\s+/g, " ").trim();
-}
-
 function sourceCell(flow: Flow): string {
   const parts: string[] = [];
   if (flow.source.docs) parts.push(`docs ${flow.source.docs}`);
@@ -114,16 +111,13 @@ function notesCell(spec: ResolvedSpec, flow: Flow): string {
   return notes.join(" ");
 }
 
+/** The docs' shape: no outer pipes. */
+const DOCS_SHAPE = { outerPipes: false } as const;
+
 function table(header: string, rows: Row[], spec: ResolvedSpec): string[] {
   if (rows.length === 0) return ["None", ""];
-  const lines = [`${header} | Port | Protocol | Notes | Source`, "--- | --- | --- | --- | ---"];
-  for (const row of rows) {
-    lines.push(
-      [`\`${row.peer}\``, row.ports, row.protocol, notesCell(spec, row.flow), sourceCell(row.flow)].map(escapeCell).join(" | "),
-    );
-  }
-  lines.push("");
-  return lines;
+  const cells = rows.map((row) => [`\`${row.peer}\``, row.ports, row.protocol, notesCell(spec, row.flow), sourceCell(row.flow)]);
+  return [markdownTable([header, "Port", "Protocol", "Notes", "Source"], cells, DOCS_SHAPE), ""];
 }
 
 export function sortFlows(flows: readonly Resolved<Flow>[]): Resolved<Flow>[] {
@@ -156,29 +150,16 @@ export function specAsMarkdown(spec: ResolvedSpec): string {
     lines.push("### Egress", "", ...table("To", egress, spec));
   }
 
-  lines.push("## Peers", "", "Id | Title | Kind | Description", "--- | --- | --- | ---");
-  for (const peer of spec.peers.values()) {
-    lines.push([`\`${peer.id}\``, peer.title, peer.kind, peer.description ?? ""].map(escapeCell).join(" | "));
-  }
-  lines.push("");
+  const peers = [...spec.peers.values()].map((peer) => [`\`${peer.id}\``, peer.title, peer.kind, peer.description ?? ""]);
+  lines.push("## Peers", "", markdownTable(["Id", "Title", "Kind", "Description"], peers, DOCS_SHAPE), "");
   if (spec.features.size > 0) {
-    lines.push("## Features", "", "Id | Title | Enabled by default | Description", "--- | --- | --- | ---");
-    for (const feature of spec.features.values()) {
-      lines.push(
-        [`\`${feature.id}\``, feature.title, feature.defaultEnabled ? "yes" : "no", feature.description ?? ""].map(escapeCell).join(" | "),
-      );
-    }
-    lines.push("");
+    const features = [...spec.features.values()].map((f) => [`\`${f.id}\``, f.title, f.defaultEnabled ? "yes" : "no", f.description ?? ""]);
+    lines.push("## Features", "", markdownTable(["Id", "Title", "Enabled by default", "Description"], features, DOCS_SHAPE), "");
   }
   const unenforceable = flows.filter((f) => !isEnforceable(f));
   if (unenforceable.length > 0) {
-    lines.push("## Flows NetworkPolicy cannot govern", "", "Flow | From | To | Ports | Why", "--- | --- | --- | --- | ---");
-    for (const flow of unenforceable) {
-      lines.push(
-        [`\`${flow.id}\``, flow.from, flow.to, portCell(flow.ports ?? []), flow.unenforceableReason ?? ""].map(escapeCell).join(" | "),
-      );
-    }
-    lines.push("");
+    const rows = unenforceable.map((f) => [`\`${f.id}\``, f.from, f.to, portCell(f.ports ?? []), f.unenforceableReason ?? ""]);
+    lines.push("## Flows NetworkPolicy cannot govern", "", markdownTable(["Flow", "From", "To", "Ports", "Why"], rows, DOCS_SHAPE), "");
   }
   return lines.join("\n");
 }
