@@ -20,7 +20,8 @@
 // roles: to component pods on the flow's ports, to the DNS pods (and NodeLocal DNSCache address) the
 // values select, to the API server CIDRs (any destination while none are given) on the values'
 // ports, and to backupstores and download servers by CIDR or when open; plus extraEgress.
-import { cidrContains, type Evaluator, type Protocol } from "./evaluator.ts";
+import { cidrContains, type Evaluator } from "./evaluator.ts";
+import type { Protocol } from "./endpoints.ts";
 import { isEnforceable, type Flow, type Resolved, type ResolvedSpec } from "../loader/model.ts";
 import type { Actor, VerifyValues } from "./model-cluster.ts";
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1";
