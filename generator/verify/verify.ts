@@ -136,7 +136,7 @@ export function renderCase(request: VerifyRequest): RenderedCase {
     world,
     policies,
     actual: new Evaluator(world.cluster, policies),
-    expectation: new Expectation(specs, values, new Evaluator(world.cluster, [])),
+    expectation: new Expectation(specs, values, world.cluster),
     problems,
   };
 }
