@@ -4,8 +4,8 @@
 // merge, lists and scalars replace), read by verifyValues as verify reads helm's merge.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { parse } from "yaml";
 import { Expectation, type ExpectedReach } from "../generator/verify/expectation.ts";
 import type { Protocol } from "../generator/verify/endpoints.ts";
@@ -231,6 +231,43 @@ test("during an upgrade a component's pods accept the flows of both versions", (
   assert.equal(c.world.actors.filter((a) => a.name.startsWith("longhorn-manager")).map((a) => a.name).sort(), ["longhorn-manager", "longhorn-manager (2nd pod)"]);
   assert.is(c.ports("longhorn-manager", "instance-manager"), "8500-8503");
   assert.equal(c.reach("longhorn-ui", "longhorn-manager").flows.map((f) => `${f.version}/${f.id}`), ["1.12/ui-to-manager", "1.11/ui-to-manager"]);
+});
+
+/** The generator modules a module imports, directly or through others (type-only imports included). */
+function importsOf(start: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    for (const [, target] of readFileSync(file, "utf8").matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+"(\.[^"]+)"/gms)) {
+      const path = resolve(dirname(file), target!);
+      const rel = relative(PROJECT_ROOT, path);
+      if (seen.has(rel)) continue;
+      seen.add(rel);
+      visit(path);
+    }
+  };
+  visit(join(PROJECT_ROOT, start));
+  return seen;
+}
+
+test("the expected side reads the spec and the values only: never the evaluator, plan/ or a target", () => {
+  for (const module of ["generator/verify/expectation.ts", "generator/verify/expected-rules.ts"]) {
+    const imports = [...importsOf(module)].sort();
+    assert.ok(imports.includes("generator/lib/port-set.ts"), `${module}: the import scan sees its imports`);
+    assert.equal(imports.filter((m) => m === "generator/verify/evaluator.ts" || m.startsWith("generator/plan/") || m.startsWith("generator/targets/")), [], module);
+  }
+  assert.equal([...importsOf("generator/verify/expected-rules.ts")].sort(), [
+    "generator/lib/cidr.ts",
+    "generator/lib/labels.ts",
+    "generator/lib/port-set.ts",
+    "generator/loader/model.ts",
+    "generator/verify/endpoints.ts",
+    "schema/spec.generated.ts",
+  ]);
+  // And verify/ as a whole never reads the generator's plan or a target.
+  for (const file of readdirSync(join(PROJECT_ROOT, "generator/verify")).filter((f) => f.endsWith(".ts"))) {
+    const imports = [...importsOf(`generator/verify/${file}`)];
+    assert.equal(imports.filter((m) => m.startsWith("generator/plan/") || m.startsWith("generator/targets/")), [], file);
+  }
 });
 
 test.run();
