@@ -32,7 +32,7 @@ import type { Labels, SelectorLike } from "../lib/labels.ts";
 import { ALL_PORTS, NO_PORTS, portSet, union, type PortRange, type PortSet } from "../lib/port-set.ts";
 import type { ContainerPort, Endpoint, ModelCluster, Protocol } from "./endpoints.ts";
 
-/** One requirement of a selector, as Kubernetes' labels.Requirement: a key and a test of it. */
+/** One requirement of a selector (a labels.Requirement, in Kubernetes' terms), as a test of the labels. */
 type Requirement = (labels: ReadonlyMap<string, string>) => boolean;
 
 /** The requirements of a selector, or undefined when the API server would refuse it. */
