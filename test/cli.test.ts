@@ -38,7 +38,7 @@ test("--version prints netpolgen's version; verify --version stays verify's opti
 test("validate: a directory stands for the spec files under it", async () => {
   const run = await runCli("validate", "spec");
   assert.is(run.code, 0, run.stderr);
-  assert.match(run.stdout, /^\d+ spec files valid$/);
+  assert.is(run.stdout, `${SPEC_VERSIONS.length} spec files valid`);
   const empty = await runCli("validate", "docs");
   assert.is(empty.code, 2);
   assert.match(empty.stderr, "docs: a directory with no .yaml spec file");

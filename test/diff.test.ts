@@ -36,7 +36,8 @@ test("1.9 → 1.10 as JSON: the conversion webhook goes, and 9501 closes", async
   assert.equal(diff.flows.removed.map((f) => f.id), ["manager-to-conversion-webhook"]);
   assert.ok(diff.flows.changed.some((c) => c.id === "kube-apiserver-to-conversion-webhook" && c.field === "enforced" && c.after === "no (documented only)"));
   assert.equal(diff.reachability.opened, []);
-  assert.ok(diff.reachability.closed.length > 0);
+  // 9501 was open to any source (kubeAPIServerSourceCIDRs empty): it closes for each of the 32 other endpoints of the model.
+  assert.is(diff.reachability.closed.length, 32);
   assert.ok(diff.reachability.closed.every((c) => c.destination === "longhorn-manager" && c.ports === "9501" && c.protocol === "TCP"));
 });
 

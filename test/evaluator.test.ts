@@ -3,7 +3,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
-import { Evaluator, addressEndpoint, effectivePolicyTypes, podEndpoint, type Endpoint, type ModelCluster, type ModelPod, type Protocol } from "../generator/verify/evaluator.ts";
+import { Evaluator, effectivePolicyTypes } from "../generator/verify/evaluator.ts";
+import { addressEndpoint, podEndpoint, type Endpoint, type ModelCluster, type ModelPod, type Protocol } from "../generator/verify/endpoints.ts";
 import { formatPorts } from "../generator/lib/port-set.ts";
 
 const pods: ModelPod[] = [];

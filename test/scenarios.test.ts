@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { addressEndpoint, type Endpoint, type Protocol } from "../generator/verify/evaluator.ts";
+import { addressEndpoint, type Endpoint, type Protocol } from "../generator/verify/endpoints.ts";
 import { loadSpecs } from "../generator/pipeline.ts";
 import { helmBinary } from "../generator/verify/helm.ts";
 import { compareCase, renderCase, type RenderedCase } from "../generator/verify/verify.ts";

@@ -1,6 +1,6 @@
 // `netpolgen diff A B`: what changes between two Longhorn versions, for an operator about to
 // upgrade: the spec's flows and components, and what the rendered chart lets through.
-import { PROTOCOLS, type Protocol } from "../verify/evaluator.ts";
+import { PROTOCOLS, type Protocol } from "../verify/endpoints.ts";
 import { describeSelector } from "../lib/labels.ts";
 import type { Flow, Resolved, ResolvedSpec } from "../loader/model.ts";
 import { markdownTable as table } from "../lib/markdown.ts";

@@ -14,13 +14,19 @@
 // - from metrics scrapers: what metricsScrapeSources selects (nothing while empty);
 // - flows of a feature only while networkPolicies.features.<feature> is on;
 // - components.<c>.extraPorts widen every flow towards <c>; components.<c>.extraIngress adds the
-//   operator's own rules (evaluated with NetworkPolicy semantics);
+//   operator's own rules;
 // - never kubelet probes (enforceable: false) or rows the docs list but no code uses (documentedOnly).
 // With networkPolicies.egress.enabled, a pod whose policy renders may send exactly the flows of its
 // roles: to component pods on the flow's ports, to the DNS pods (and NodeLocal DNSCache address) the
 // values select, to the API server CIDRs (any destination while none are given) on the values'
 // ports, and to backupstores and download servers by CIDR or when open; plus extraEgress.
-import { cidrContains, type Evaluator, type Protocol } from "./evaluator.ts";
+//
+// The policy pieces the values hold (extraFrom, metricsScrapeSources, extraPorts, extraIngress,
+// extraEgress, the DNS selectors) are read with expected-rules.ts, this side's own implementation
+// of NetworkPolicy peers, ports and rules: nothing here comes from the evaluator under test, the
+// generator's plan or a target.
+import { blockHolds, expectedRules, type ExpectedRules } from "./expected-rules.ts";
+import type { ModelCluster, Protocol } from "./endpoints.ts";
 import { isEnforceable, type Flow, type Resolved, type ResolvedSpec } from "../loader/model.ts";
 import type { Actor, VerifyValues } from "./model-cluster.ts";
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1";
@@ -105,12 +111,20 @@ export class Expectation {
     lastPair: {} as Partial<Record<"ingress" | "egress", { source: Actor; destination: Actor; flows: { spec: ResolvedSpec; flow: Resolved<Flow> }[] }>>,
   };
 
+  /**
+   * The expected side's own NetworkPolicy semantics (expected-rules.ts), for the policy pieces the
+   * values hold: extraFrom, metricsScrapeSources, extraPorts, extraIngress, extraEgress, DNS selectors.
+   */
+  private readonly rules: ExpectedRules;
+
   constructor(
     private readonly specs: readonly ResolvedSpec[],
     private readonly values: VerifyValues,
-    /** Evaluates metricsScrapeSources peers; no policies needed. */
-    private readonly peers: Evaluator,
-  ) {}
+    /** The model cluster, for the namespaces' labels and the nodes' addresses those pieces match on. */
+    cluster: ModelCluster,
+  ) {
+    this.rules = expectedRules(cluster);
+  }
 
   /** Whether a policy renders for this component of this version (`version/component`). */
   policed(versionRole: string): boolean {
@@ -187,7 +201,7 @@ export class Expectation {
       const role = `${spec.version}/${flow.to}`;
       let extra = extraOf.get(role);
       if (extra === undefined) {
-        extra = this.policed(role) ? this.peers.portsOf(this.extraPorts(flow.to), destination.endpoint, protocol) : NO_PORTS;
+        extra = this.policed(role) ? this.rules.listedPorts(this.extraPorts(flow.to), destination.endpoint, protocol) : NO_PORTS;
         extraOf.set(role, extra);
       }
       const ports = union(own, extra);
@@ -196,7 +210,7 @@ export class Expectation {
     // extraIngress: the operator's own rules, for each policed role of the destination.
     const roles = [...new Set(destination.versionRoles.filter((r) => this.policed(r)).map((r) => r.split("/")[1]!))];
     for (const role of roles) {
-      const ports = this.peers.ingressRulesAdmit(this.extraIngress(role), this.values.namespace, source.endpoint, destination.endpoint, protocol);
+      const ports = this.rules.ingressAdmits(this.extraIngress(role), this.values.namespace, source.endpoint, destination.endpoint, protocol);
       if (ports.length > 0) flows.push({ id: `extraIngress of ${role}`, version: "values", ports });
     }
     return { ports: union(NO_PORTS, ...flows.map((f) => f.ports)), isolated, flows };
@@ -253,7 +267,7 @@ export class Expectation {
       if (ports.length > 0) flows.push({ id: flow.id, version: spec.version, ports });
     }
     for (const role of new Set(roles.map((r) => r.split("/")[1]!))) {
-      const ports = this.peers.egressRulesAdmit(this.extraEgress(role), this.values.namespace, destination.endpoint, protocol);
+      const ports = this.rules.egressAdmits(this.extraEgress(role), this.values.namespace, destination.endpoint, protocol);
       if (ports.length > 0) flows.push({ id: `extraEgress of ${role}`, version: "values", ports });
     }
     return { ports: union(NO_PORTS, ...flows.map((f) => f.ports)), isolated: true, flows };
@@ -293,14 +307,14 @@ export class Expectation {
     switch (spec.peers.get(flow.to)?.kind) {
       case "dns": {
         const peer = { namespaceSelector: dns.namespaceSelector, podSelector: dns.podSelector } as INetworkPolicyPeer;
-        const matches = this.peers.peerMatches(peer, this.values.namespace, destination.endpoint) || (dns.nodeLocalAddress !== "" && ip === dns.nodeLocalAddress);
+        const matches = this.rules.peerCovers(peer, this.values.namespace, destination.endpoint) || (dns.nodeLocalAddress !== "" && ip === dns.nodeLocalAddress);
         return matches ? own() : NO_PORTS;
       }
       case "kube-apiserver":
-        return kubeAPIServer.cidrs.length === 0 || kubeAPIServer.cidrs.some((c) => cidrContains(c, ip)) ? tcp(kubeAPIServer.ports) : NO_PORTS;
+        return kubeAPIServer.cidrs.length === 0 || kubeAPIServer.cidrs.some((c) => blockHolds(c, ip)) ? tcp(kubeAPIServer.ports) : NO_PORTS;
       case "external": {
         const target = external(EXTERNAL_EGRESS_KEYS[flow.to] ?? camelCase(flow.to));
-        if (!target.open && !target.cidrs.some((c) => cidrContains(c, ip))) return NO_PORTS;
+        if (!target.open && !target.cidrs.some((c) => blockHolds(c, ip))) return NO_PORTS;
         return target.ports.length === 0 ? ALL_PORTS : tcp(target.ports);
       }
       default:
@@ -313,7 +327,7 @@ export class Expectation {
     // versions; roles hosted in it belong to its own version only).
     if (spec.components.has(from)) return source.versionRoles.includes(`${spec.version}/${from}`);
     const ip = source.endpoint.kind === "pod" ? source.endpoint.pod.ip : source.endpoint.ip;
-    const inAny = (cidrs: string[]) => cidrs.length === 0 || cidrs.some((c) => cidrContains(c, ip));
+    const inAny = (cidrs: string[]) => cidrs.length === 0 || cidrs.some((c) => blockHolds(c, ip));
     switch (spec.peers.get(from)?.kind) {
       case "nodes":
         return inAny(this.values.nodeCIDRs);
@@ -322,10 +336,10 @@ export class Expectation {
       case "ingress-controller":
         return (
           (source.ingressControllerOf?.includes(this.values.type) ?? false) ||
-          this.values.uiExtraFrom.some((peer) => this.peers.peerMatches(peer, this.values.namespace, source.endpoint))
+          this.values.uiExtraFrom.some((peer) => this.rules.peerCovers(peer, this.values.namespace, source.endpoint))
         );
       case "metrics-scraper":
-        return this.values.metricsScrapeSources.some((peer) => this.peers.peerMatches(peer, this.values.namespace, source.endpoint));
+        return this.values.metricsScrapeSources.some((peer) => this.rules.peerCovers(peer, this.values.namespace, source.endpoint));
       default:
         // DNS, the kubelet, backupstores and download servers never open connections to Longhorn pods.
         return false;

@@ -4,7 +4,7 @@
 // namespace, a node, the API server, ingress controllers, metrics scrapers, DNS, an external host).
 import type { INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
 import { addressAfter, nthAddress, parseCIDR, strictlyWithin, type CIDR } from "../lib/cidr.ts";
-import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelNamespace, type ModelPod } from "./evaluator.ts";
+import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelNamespace, type ModelPod } from "./endpoints.ts";
 import { selectorMatches, type Labels, type SelectorLike } from "../lib/labels.ts";
 import type { ResolvedSpec } from "../loader/model.ts";
 

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import type { INetworkPolicy, INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
 import type { SelectorLike } from "../lib/labels.ts";
 import { formatDiagnostic } from "../lib/diagnostics.ts";
-import { Evaluator, PROTOCOLS, endpointName, type Protocol } from "./evaluator.ts";
+import { Evaluator } from "./evaluator.ts";
+import { PROTOCOLS, endpointName, type Protocol } from "./endpoints.ts";
 import { Expectation } from "./expectation.ts";
 import { HelmError, helmTemplate } from "./helm.ts";
 import { validateRendered, type RenderedObject } from "./k8s-validate.ts";
@@ -135,7 +136,7 @@ export function renderCase(request: VerifyRequest): RenderedCase {
     world,
     policies,
     actual: new Evaluator(world.cluster, policies),
-    expectation: new Expectation(specs, values, new Evaluator(world.cluster, [])),
+    expectation: new Expectation(specs, values, world.cluster),
     problems,
   };
 }
