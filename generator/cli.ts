@@ -1,6 +1,5 @@
 // The command line: reads arguments and files, runs the pipeline, prints, and sets the exit code.
 import { Command, CommanderError, Option } from "commander";
-import { load } from "js-yaml";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { PROJECT_ROOT, readBytes, readText } from "./lib/files.ts";
@@ -23,6 +22,7 @@ const stages = {
   show: () => import("./report/show.ts"),
   verify: () => import("./verify/verify.ts"),
   helm: () => import("./verify/helm.ts"),
+  yaml: () => import("./lib/yaml.ts"),
 };
 
 
@@ -228,13 +228,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (Boolean(options.all) === Boolean(options.version)) throw new UsageError("verify needs either --version <version> or --all");
       if (options.all && options.values.length > 0) throw new UsageError("--all verifies the chart's ci/*-values.yaml cases; drop -f");
       const { ordered, specFor, base, valueFiles } = await renderSetup(io, options);
-      const { summary, verify } = await stages.verify();
+      const [{ summary, verify }, { readYaml }] = await Promise.all([stages.verify(), stages.yaml()]);
       const results: VerifyResult[] = [];
       if (options.version) {
         const label = options.values.length > 0 ? options.values.join(" + ") : "chart defaults";
         results.push(verify({ ...base, version: specFor(options.version).version, valueFiles, label }));
       } else {
-        results.push(...verifyAll(verify, base, ordered.map((s) => s.version)));
+        results.push(...verifyAll(verify, readYaml, base, ordered.map((s) => s.version)));
       }
       if (options.output === "json") io.out(JSON.stringify(results, null, 2));
       else {
@@ -334,6 +334,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
  */
 function verifyAll(
   verify: (request: VerifyRequest) => VerifyResult,
+  readYaml: (text: string) => unknown,
   base: Omit<VerifyRequest, "version" | "valueFiles" | "label">,
   versions: readonly string[],
 ): VerifyResult[] {
@@ -344,7 +345,7 @@ function verifyAll(
   for (const [i, version] of versions.entries()) {
     for (const file of cases) {
       const path = join(ciDir, file);
-      const values = load(readFileSync(path, "utf8")) as { longhorn?: { upgradeFrom?: string } } | null;
+      const values = readYaml(readFileSync(path, "utf8")) as { longhorn?: { upgradeFrom?: string } } | null;
       const upgrades = Boolean(values?.longhorn?.upgradeFrom);
       if (upgrades && i === 0) continue;
       const label = file.replace(/-values\.yaml$/, "");

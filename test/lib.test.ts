@@ -1,10 +1,12 @@
-// The shared pieces of generator/lib, on their own: CIDR arithmetic, port sets, values keys.
+// The shared pieces of generator/lib, on their own: CIDR arithmetic, port sets, values keys, YAML.
 import { isIPv6 } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { addressAfter, nthAddress, parseCIDR, strictlyWithin, type CIDR } from "../generator/lib/cidr.ts";
 import { ALL_PORTS, contains, equal, formatPorts, intersect, isEmpty, NO_PORTS, portSet, portsOfProtocol, subtract, union } from "../generator/lib/port-set.ts";
 import { camelCase } from "../generator/lib/values-keys.ts";
+import { parse as parseYaml12 } from "yaml";
+import { readYaml, readYamlStream, writeYaml } from "../generator/lib/yaml.ts";
 
 const cidr = (text: string): CIDR => {
   const parsed = parseCIDR(text);
@@ -62,6 +64,34 @@ test("values keys: spec ids in camelCase", () => {
   assert.is(camelCase("longhorn-manager"), "longhornManager");
   assert.is(camelCase("v2-data-engine"), "v2DataEngine");
   assert.is(camelCase("csi-sidecars"), "csiSidecars");
+});
+
+test("readYamlStream reads helm's output as go-yaml v2 does: YAML 1.1 scalars, timestamps as strings, merges", () => {
+  const text = "# Source: a.yaml\na: on\nb: yes\nc: y\nd: 0755\ne: 1_000\nf: 2001-12-14\ng: 1:20\nh: \"on\"\ni: 1.12\n---\n---\nbase: &b {x: 1}\nm: {<<: *b, z: 2}\n";
+  const [first, empty, second] = readYamlStream(text);
+  assert.equal(first, { a: true, b: true, c: true, d: 493, e: 1000, f: "2001-12-14", g: "1:20", h: "on", i: 1.12 });
+  assert.is(empty, null);
+  assert.equal((second as { m: object }).m, { x: 1, z: 2 });
+  assert.throws(() => readYamlStream("a: 1\na: 2\n"), /Map keys must be unique/);
+  assert.is(readYaml(""), null);
+  assert.throws(() => readYaml("a: 1\n---\nb: 2\n"), /one YAML document/);
+});
+
+test("writeYaml: block YAML that go-yaml v2 and YAML 1.2 read back as the same strings", () => {
+  const ambiguous = ["on", "Off", "yes", "y", "N", "true", "null", "~", "", "0755", "0o17", "0X1F", "0b1", "1_000", "1__", "1e3", ".5", ".inf", "1:20", "2001-12-14", "1.12", "<<", "-x", "?x", "=", "a: b", "x #y", "tab\tx", "trailing "];
+  for (const text of ambiguous) {
+    const written = writeYaml({ [text]: text, list: [text] });
+    assert.ok(written.startsWith(`${JSON.stringify(text)}: ${JSON.stringify(text)}\n`), `${JSON.stringify(text)} quoted: ${written}`);
+    assert.equal(readYaml(written), { [text]: text, list: [text] }, `${JSON.stringify(text)} as Helm reads it`);
+    assert.equal(parseYaml12(written), { [text]: text, list: [text] }, `${JSON.stringify(text)} as YAML 1.2 reads it`);
+  }
+  // Plain wherever that is unambiguous; sequences indented under their key; no anchors for repeated objects; no folding.
+  const shared = { "app.kubernetes.io/name": "longhorn-manager" };
+  const long = `https://example.com/${"x".repeat(200)}`;
+  assert.is(
+    writeYaml({ version: "1.12.1", kubeVersion: ">=1.25.0-0", a: shared, b: shared, ports: [{ port: 9500, protocol: "TCP" }], empty: [], none: {}, long, text: "two\nlines" }),
+    `version: 1.12.1\nkubeVersion: ">=1.25.0-0"\na:\n  app.kubernetes.io/name: longhorn-manager\nb:\n  app.kubernetes.io/name: longhorn-manager\nports:\n  - port: 9500\n    protocol: TCP\nempty: []\nnone: {}\nlong: ${long}\ntext: |-\n  two\n  lines\n`,
+  );
 });
 
 test.run();
