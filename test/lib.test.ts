@@ -2,7 +2,7 @@
 import { isIPv6 } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { addressAfter, nthAddress, parseCIDR, strictlyWithin, type CIDR } from "../generator/lib/cidr.ts";
+import { addressAfter, nthAddress, parseCIDR, parseIP, strictlyWithin, type CIDR } from "../generator/lib/cidr.ts";
 import { ALL_PORTS, contains, equal, formatPorts, intersect, isEmpty, NO_PORTS, portSet, portsOfProtocol, subtract, union } from "../generator/lib/port-set.ts";
 import { camelCase } from "../generator/lib/values-keys.ts";
 import { parse as parseYaml12 } from "yaml";
@@ -21,6 +21,37 @@ test("parseCIDR: IPv4 and IPv6, with the reason when it is not a CIDR", () => {
   assert.is(parseCIDR("10.0.0.0"), '"10.0.0.0" is not a CIDR (address/prefix)');
   assert.is(parseCIDR("10.0.0.0/33"), '"10.0.0.0/33" has a prefix longer than 32');
   assert.is(parseCIDR("fd00::1::2/64"), '"fd00::1::2/64" is not a CIDR (address/prefix)');
+});
+
+test("parseCIDR refuses what the API server refuses, though ipaddr.js alone would read it", () => {
+  for (const text of ["010.0.0.0/8", "10.0.0.01/32", "10.1/16", "0x0a.0.0.0/8", "167772160/8", "10.0.0.256/32", "fe80::1%eth0/64", "::ffff:010.0.0.1/128", "fd00::/", "/8", "10.0.0.0/8/8", "10.0.0.0/-1", " 10.0.0.0/8"]) {
+    assert.is(parseCIDR(text), `"${text}" is not a CIDR (address/prefix)`, text);
+  }
+  assert.is(parseCIDR("fd00::/129"), '"fd00::/129" has a prefix longer than 128');
+  assert.is(parseIP("010.0.0.1"), undefined, "a leading zero (octal to some parsers) is refused");
+  assert.is(parseIP("10.0.0.1")?.toString(), "10.0.0.1");
+  assert.is(parseIP("FD00:0001::1")?.toNormalizedString(), "fd00:1:0:0:0:0:0:1", "hex groups: case and leading zeros are fine");
+});
+
+test("parseCIDR: IPv4-mapped and embedded IPv4 in IPv6 are IPv6 addresses, with the IPv4 bits where they belong", () => {
+  assert.equal(cidr("::ffff:10.0.0.0/104"), { family: 6, bits: 104, address: 0xffff0a000000n });
+  assert.equal(cidr("::ffff:a00:0/104"), cidr("::ffff:10.0.0.0/104"));
+  assert.is(cidr("::1.2.3.4/128").address, 0x01020304n, "the deprecated IPv4-compatible form is not mapped (ipaddr.js alone maps it)");
+  assert.is(cidr("64:ff9b::192.0.2.33/128").address, 0x0064ff9b0000000000000000c0000221n);
+  assert.ok(strictlyWithin(cidr("::ffff:10.1.0.0/112"), cidr("::ffff:10.0.0.0/104")));
+  assert.not.ok(strictlyWithin(cidr("10.1.0.0/16"), cidr("::ffff:10.0.0.0/104")), "an IPv4 block is not inside a mapped IPv6 one");
+  assert.is(nthAddress(cidr("::ffff:10.0.0.0/104"), 1), "0:0:0:0:0:ffff:a00:1");
+});
+
+test("except inside cidr: strict subsets only, both families, host bits ignored", () => {
+  assert.ok(strictlyWithin(cidr("10.0.0.0/9"), cidr("10.0.0.0/8")));
+  assert.ok(strictlyWithin(cidr("10.255.255.255/32"), cidr("10.0.0.0/8")));
+  assert.not.ok(strictlyWithin(cidr("11.0.0.0/32"), cidr("10.0.0.0/8")));
+  assert.ok(strictlyWithin(cidr("10.0.0.7/24"), cidr("10.0.0.9/16")), "host bits of either block do not matter");
+  assert.ok(strictlyWithin(cidr("0.0.0.0/1"), cidr("0.0.0.0/0")));
+  assert.ok(strictlyWithin(cidr("::/1"), cidr("::/0")));
+  assert.ok(strictlyWithin(cidr("2001:db8:ffff::/48"), cidr("2001:db8::/32")));
+  assert.not.ok(strictlyWithin(cidr("2001:db9::/48"), cidr("2001:db8::/32")));
 });
 
 test("strictlyWithin: what ipBlock.except requires (inside, and a longer prefix)", () => {
