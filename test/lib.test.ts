@@ -1,4 +1,4 @@
-// The shared pieces of generator/lib, on their own: CIDR arithmetic, port sets, values keys, YAML.
+// The shared pieces of generator/lib, on their own: CIDR arithmetic, port sets, values keys, YAML, versions.
 import { isIPv6 } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -7,6 +7,7 @@ import { ALL_PORTS, contains, equal, formatPorts, intersect, isEmpty, NO_PORTS, 
 import { camelCase } from "../generator/lib/values-keys.ts";
 import { parse as parseYaml12 } from "yaml";
 import { readYaml, readYamlStream, writeYaml } from "../generator/lib/yaml.ts";
+import { compareVersions, minorOf, nextMinor, parseVersion } from "../generator/lib/versions.ts";
 
 const cidr = (text: string): CIDR => {
   const parsed = parseCIDR(text);
@@ -123,6 +124,27 @@ test("writeYaml: block YAML that go-yaml v2 and YAML 1.2 read back as the same s
     writeYaml({ version: "1.12.1", kubeVersion: ">=1.25.0-0", a: shared, b: shared, ports: [{ port: 9500, protocol: "TCP" }], empty: [], none: {}, long, text: "two\nlines" }),
     `version: 1.12.1\nkubeVersion: ">=1.25.0-0"\na:\n  app.kubernetes.io/name: longhorn-manager\nb:\n  app.kubernetes.io/name: longhorn-manager\nports:\n  - port: 9500\n    protocol: TCP\nempty: []\nnone: {}\nlong: ${long}\ntext: |-\n  two\n  lines\n`,
   );
+});
+
+test("versions: a minor, a patch or a tag names its minor; anything else is not a version", () => {
+  for (const [text, minor] of [["1.12", "1.12"], ["1.12.1", "1.12"], ["v1.12.1", "1.12"], ["v1.12", "1.12"], ["1.9", "1.9"], ["1.10.0", "1.10"], ["v1.12.1-rc1", "1.12"], ["1.12.1+build.5", "1.12"], ["1.12.1-rc.1+b", "1.12"]]) {
+    assert.is(minorOf(text!), minor, text);
+  }
+  for (const text of ["", "1", "v", "latest", "1.12.x", "01.12", "1.012", "1.12.01", "1.12.1.1", "1.12-rc1", "1.12+b", "V1.12", "=1.12.1", " 1.12", "1.12 ", "1.12.1-01", "1.12.1-rc..1", "1.99999999999999999999.0"]) {
+    assert.is(minorOf(text), undefined, JSON.stringify(text));
+  }
+  assert.is(parseVersion("1.12")?.version, "1.12.0", "a minor reads as its .0 patch");
+  assert.equal(parseVersion("v1.12.1-rc1")?.prerelease, ["rc1"]);
+});
+
+test("versions: compared as semver (1.9 before 1.10), and the next minor", () => {
+  assert.equal(["1.10", "1.4", "1.9", "1.13", "1.12.1", "1.12"].sort(compareVersions), ["1.4", "1.9", "1.10", "1.12", "1.12.1", "1.13"]);
+  assert.ok(compareVersions("v1.12.1-rc1", "1.12.1") < 0, "a pre-release comes before its release");
+  assert.is(compareVersions("1.12", "v1.12.0"), 0);
+  assert.throws(() => compareVersions("1.12", "latest"), /"latest" is not a version/);
+  assert.is(nextMinor("1.12"), "1.13");
+  assert.is(nextMinor("1.9.3"), "1.10");
+  assert.is(nextMinor("1.12.0-rc1"), "1.13");
 });
 
 test.run();
