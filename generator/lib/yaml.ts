@@ -63,13 +63,18 @@ const WRITE: DocumentOptions & SchemaOptions & CreateNodeOptions & ToStringOptio
   blockQuote: "literal",
 };
 
+let writer: Document | undefined;
+
 /**
  * Plain data as block YAML that Helm and Kubernetes read back as the same data: strings are plain
  * unless another reading is possible, then double-quoted; no anchors or aliases; lines never folded.
  * Ends with a newline.
  */
 export function writeYaml(value: unknown): string {
-  const doc = new Document(value, WRITE);
+  // One document for every call: building its schema is half the cost of a fresh one.
+  writer ??= new Document(null, WRITE);
+  const doc = writer;
+  doc.contents = doc.createNode(value, WRITE);
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === "string" && quoted(node.value)) node.type = Scalar.QUOTE_DOUBLE;

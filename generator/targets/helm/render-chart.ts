@@ -85,8 +85,20 @@ const INGRESS_PRESETS: { type: string; peers: object[] }[] = [
   },
 ];
 
+/**
+ * The YAML of each value yamlBlock was given (keyed by its JSON: selectors, peers and port lists,
+ * which JSON holds exactly). The versions repeat the same blocks: 71 distinct among about 1,000.
+ */
+const blockTexts = new Map<string, string>();
+
 function yamlBlock(value: unknown, indent: number): string {
-  const text = writeYaml(value).trimEnd();
+  const key = JSON.stringify(value);
+  let text = blockTexts.get(key);
+  if (text === undefined) {
+    if (blockTexts.size >= 10_000) blockTexts.clear();
+    text = writeYaml(value).trimEnd();
+    blockTexts.set(key, text);
+  }
   const pad = " ".repeat(indent);
   return text
     .split("\n")
