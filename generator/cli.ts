@@ -1,9 +1,9 @@
 // The command line: reads arguments and files, runs the pipeline, prints, and sets the exit code.
 import { Command, CommanderError, Option } from "commander";
-import { load } from "js-yaml";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { PROJECT_ROOT, readBytes, readText } from "./lib/files.ts";
+import { minorOf } from "./lib/versions.ts";
 import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./lib/diagnostics.ts";
 import type { SpecLoader } from "./loader/load.ts";
 import type { ResolvedSpec } from "./loader/model.ts";
@@ -23,6 +23,7 @@ const stages = {
   show: () => import("./report/show.ts"),
   verify: () => import("./verify/verify.ts"),
   helm: () => import("./verify/helm.ts"),
+  yaml: () => import("./lib/yaml.ts"),
 };
 
 
@@ -65,10 +66,10 @@ function compareVersionPaths(a: string, b: string): number {
 }
 
 /** "1.9", "1.9.2" and "v1.9.2" all name the 1.9 spec. */
-export function minorOf(version: string): string {
-  const match = /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)([-+][0-9A-Za-z.-]+)?)?$/.exec(version);
-  if (!match) throw new UsageError(`--version "${version}" is not a version like 1.12, 1.12.1 or v1.12.1`);
-  return `${match[1]}.${match[2]}`;
+function specMinor(version: string): string {
+  const minor = minorOf(version);
+  if (!minor) throw new UsageError(`--version "${version}" is not a version like 1.12, 1.12.1 or v1.12.1`);
+  return minor;
 }
 
 /** The chart version is the project's version (package.json), bumped on every chart change. */
@@ -81,7 +82,7 @@ function printDiagnostics(io: Io, diagnostics: Diagnostic[]): void {
 }
 
 async function loadVersion(io: Io, specDir: string, product: string, version: string): Promise<ResolvedSpec> {
-  const minor = minorOf(version);
+  const minor = specMinor(version);
   const productDir = join(specDir, product);
   const file = join(productDir, `${minor}.yaml`);
   if (!existsSync(resolve(io.cwd, file))) {
@@ -106,8 +107,8 @@ async function renderSetup(io: Io, options: { chart: string; values: string[]; n
   const ordered = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)));
   const specs = new Map(ordered.map((s) => [s.version, s]));
   const specFor = (version: string): ResolvedSpec => {
-    const spec = specs.get(minorOf(version));
-    if (!spec) throw new UsageError(`no longhorn ${minorOf(version)} spec; supported: ${[...specs.keys()].join(", ")}`);
+    const spec = specs.get(specMinor(version));
+    if (!spec) throw new UsageError(`no longhorn ${specMinor(version)} spec; supported: ${[...specs.keys()].join(", ")}`);
     return spec;
   };
   const base = { helm: helmBinary(PROJECT_ROOT), chart, release: "lhnp", namespace: options.namespace, specs };
@@ -228,13 +229,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (Boolean(options.all) === Boolean(options.version)) throw new UsageError("verify needs either --version <version> or --all");
       if (options.all && options.values.length > 0) throw new UsageError("--all verifies the chart's ci/*-values.yaml cases; drop -f");
       const { ordered, specFor, base, valueFiles } = await renderSetup(io, options);
-      const { summary, verify } = await stages.verify();
+      const [{ summary, verify }, { readYaml }] = await Promise.all([stages.verify(), stages.yaml()]);
       const results: VerifyResult[] = [];
       if (options.version) {
         const label = options.values.length > 0 ? options.values.join(" + ") : "chart defaults";
         results.push(verify({ ...base, version: specFor(options.version).version, valueFiles, label }));
       } else {
-        results.push(...verifyAll(verify, base, ordered.map((s) => s.version)));
+        results.push(...verifyAll(verify, readYaml, base, ordered.map((s) => s.version)));
       }
       if (options.output === "json") io.out(JSON.stringify(results, null, 2));
       else {
@@ -334,6 +335,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
  */
 function verifyAll(
   verify: (request: VerifyRequest) => VerifyResult,
+  readYaml: (text: string) => unknown,
   base: Omit<VerifyRequest, "version" | "valueFiles" | "label">,
   versions: readonly string[],
 ): VerifyResult[] {
@@ -344,7 +346,7 @@ function verifyAll(
   for (const [i, version] of versions.entries()) {
     for (const file of cases) {
       const path = join(ciDir, file);
-      const values = load(readFileSync(path, "utf8")) as { longhorn?: { upgradeFrom?: string } } | null;
+      const values = readYaml(readFileSync(path, "utf8")) as { longhorn?: { upgradeFrom?: string } } | null;
       const upgrades = Boolean(values?.longhorn?.upgradeFrom);
       if (upgrades && i === 0) continue;
       const label = file.replace(/-values\.yaml$/, "");

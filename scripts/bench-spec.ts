@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readText } from "../generator/lib/files.ts";
 import { SpecLoader } from "../generator/loader/load.ts";
+import { compareVersions, nextMinor } from "../generator/lib/versions.ts";
 
 export interface SyntheticSpec {
   /** The spec directory (holding longhorn/<minor>.yaml), as `--spec-dir` takes it. */
@@ -46,12 +47,6 @@ function random(seed: number): () => number {
   };
 }
 
-function compareVersions(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split(".").map(Number);
-  const [bm = 0, bn = 0] = b.split(".").map(Number);
-  return am - bm || an - bn;
-}
-
 /**
  * Writes `<root>/spec/longhorn/*.yaml` (the real versions copied from `realSpecDir`) plus the
  * synthetic version, whose resolved flow count is `totalFlows`.
@@ -66,8 +61,7 @@ export function writeSyntheticSpec(root: string, realSpecDir: string, totalFlows
     .sort(compareVersions);
   for (const v of versions) copyFileSync(join(realDir, `${v}.yaml`), join(productDir, `${v}.yaml`));
   const base = versions[versions.length - 1]!;
-  const [major, minor] = base.split(".").map(Number) as [number, number];
-  const version = `${major}.${minor + 1}`;
+  const version = nextMinor(base);
 
   const baseSpec = new SpecLoader(readText).load(join(productDir, `${base}.yaml`));
   if (!baseSpec.spec) throw new Error(`the real spec ${base} does not load: ${baseSpec.diagnostics.map((d) => d.message).join("; ")}`);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Document, isScalar, visit } from "yaml";
 import { writeFilesAtomically, staleFiles } from "../generator/lib/write.ts";
 import { PROJECT_ROOT } from "../generator/lib/files.ts";
+import { compareVersions, parseVersion } from "../generator/lib/versions.ts";
 
 export const TABLES_PATH = "test/fixtures/longhorn-docs/tables.yaml";
 
@@ -56,10 +57,14 @@ function parsePage(text: string): Section[] {
 
 export function renderTables(folder: string): string {
   const versions = readdirSync(folder)
-    .map((f) => /^(\d+)\.(\d+)\.(\d+)\.md$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null && m[1] === "1" && Number(m[2]) >= 4)
-    .map((m) => `${m[1]}.${m[2]}.${m[3]}`)
-    .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => f.slice(0, -".md".length))
+    .filter((name) => {
+      // Pages named by a patch (1.12.1.md), from 1.4.0.
+      const v = parseVersion(name);
+      return v !== undefined && v.version === name && v.prerelease.length === 0 && v.major === 1 && v.minor >= 4;
+    })
+    .sort(compareVersions);
   const groups = new Map<string, { versions: string[]; sections: Section[] }>();
   for (const version of versions) {
     const sections = parsePage(readFileSync(join(folder, `${version}.md`), "utf8"));

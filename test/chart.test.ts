@@ -7,8 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { loadAll } from "js-yaml";
-import { parse as parseYaml } from "yaml";
+import { readYaml, readYamlStream } from "../generator/lib/yaml.ts";
 import { PROJECT_ROOT, SPEC_VERSIONS, loadVersion } from "./helpers.ts";
 import { helm, helmTemplate } from "./helm.ts";
 
@@ -76,7 +75,7 @@ type Policy = {
   metadata: { name: string; namespace: string };
   spec: { ingress?: { from?: object[]; ports?: { port: number; endPort?: number }[] }[] | null };
 };
-const policiesOf = (text: string): Policy[] => (loadAll(text) as (Policy | null)[]).filter((d): d is Policy => d !== null);
+const policiesOf = (text: string): Policy[] => (readYamlStream(text) as (Policy | null)[]).filter((d): d is Policy => d !== null);
 
 test("disabled renders nothing", () => {
   for (const version of SPEC_VERSIONS) {
@@ -124,7 +123,7 @@ function renderNotes(...args: string[]): string {
     );
     const run = helm("template", "lhnp", dir, "--namespace", "longhorn-system", "--show-only", "templates/notes-preview.yaml", ...args);
     assert.is(run.code, 0, run.stderr);
-    return (loadAll(run.stdout)[0] as { data: { notes: string } }).data.notes;
+    return (readYamlStream(run.stdout)[0] as { data: { notes: string } }).data.notes;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -238,7 +237,7 @@ test("values.yaml, values.schema.json and chart/README.md name the same values; 
       if (isMap && !("matchLabels" in child) && path !== "commonLabels" && path !== "commonAnnotations" && path !== "global") walkYaml(child, path);
     }
   };
-  walkYaml(parseYaml(readFileSync(join(PROJECT_ROOT, "chart/values.yaml"), "utf8")), "");
+  walkYaml(readYaml(readFileSync(join(PROJECT_ROOT, "chart/values.yaml"), "utf8")), "");
   assert.equal(yamlPaths, paths);
   const readmePaths = readme.split("\n").flatMap((line) => /^\| `([\w.]+)` \| /.exec(line)?.slice(1) ?? []);
   assert.equal(readmePaths, paths);
@@ -254,7 +253,7 @@ test("extraIngress and extraEgress render as given; extraPorts join every rule o
   );
   assert.is(run.code, 0, run.stderr);
   type Rule = { from?: { namespaceSelector?: { matchLabels: Record<string, string> } }[]; to?: { ipBlock?: { cidr: string } }[]; ports?: { port: number }[] };
-  const docs = (loadAll(run.stdout) as ({ metadata: { name: string }; spec: { ingress?: Rule[]; egress?: Rule[] } } | null)[]).filter((d) => d !== null);
+  const docs = (readYamlStream(run.stdout) as ({ metadata: { name: string }; spec: { ingress?: Rule[]; egress?: Rule[] } } | null)[]).filter((d) => d !== null);
   const policy = (component: string) => docs.find((d) => d!.metadata.name.endsWith(`-v1-12-${component}`))!;
   const managerIngress = policy("longhorn-manager").spec.ingress!;
   assert.equal(managerIngress[managerIngress.length - 1]!.from![0]!.namespaceSelector!.matchLabels, { "kubernetes.io/metadata.name": "longhorn-system-tools" });

@@ -5,14 +5,14 @@ import * as assert from "uvu/assert";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { load, loadAll } from "js-yaml";
+import { readYaml, readYamlStream } from "../generator/lib/yaml.ts";
 import { helm } from "./helm.ts";
 import { PROJECT_ROOT } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lhnp-parent-"));
 const parent = join(dir, "storage-platform");
 cpSync(join(PROJECT_ROOT, "test/fixtures/parent-chart"), parent, { recursive: true });
-const chartVersion = (load(readFileSync(join(PROJECT_ROOT, "chart/Chart.yaml"), "utf8")) as { version: string }).version;
+const chartVersion = (readYaml(readFileSync(join(PROJECT_ROOT, "chart/Chart.yaml"), "utf8")) as { version: string }).version;
 const chartYaml = join(parent, "Chart.yaml");
 writeFileSync(chartYaml, readFileSync(chartYaml, "utf8").replace("CHART_VERSION", chartVersion).replace("CHART_DIR", join(PROJECT_ROOT, "chart")));
 
@@ -21,7 +21,7 @@ type Policy = { kind: string; metadata: { name: string; namespace: string; label
 function render(...args: string[]): Policy[] {
   const run = helm("template", "platform", parent, "--namespace", "platform", ...args);
   assert.is(run.code, 0, run.stderr);
-  return (loadAll(run.stdout) as (Policy | null)[]).filter((d): d is Policy => d !== null && d.kind === "NetworkPolicy");
+  return (readYamlStream(run.stdout) as (Policy | null)[]).filter((d): d is Policy => d !== null && d.kind === "NetworkPolicy");
 }
 
 test("helm dependency build resolves the file:// dependency offline", () => {

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Ajv } from "ajv";
-import { parse } from "yaml";
+import { readYaml as parse } from "../generator/lib/yaml.ts";
 import { renderValues, valuesModel, valuesSchema, valueTree } from "../generator/targets/helm/chart-values.ts";
 import { defaults, groupSchema, isGroup, renderValuesYaml, valueRows, type ValueNode } from "../generator/targets/helm/values-model.ts";
 import { loadVersion, SPEC_VERSIONS } from "./helpers.ts";

@@ -1,5 +1,9 @@
-// CIDR parsing and arithmetic for IPv4 and IPv6 (containment itself uses node:net BlockList).
-import { isIP } from "node:net";
+// CIDRs for IPv4 and IPv6, read as the API server reads them. ipaddr.js validates and parses the
+// addresses; the prefix comparison and the address arithmetic the model cluster needs (nthAddress,
+// addressAfter), which ipaddr.js does not do, are on bigints. The evaluator's containment test
+// (verify/evaluator.ts cidrContains) is node:net's BlockList: a second implementation, so that the
+// model cluster placing addresses with this one and the evaluator disagree visibly if either errs.
+import ipaddr from "ipaddr.js";
 
 export interface CIDR {
   family: 4 | 6;
@@ -11,15 +15,34 @@ export interface CIDR {
 
 const WIDTH = { 4: 32, 6: 128 } as const;
 
+/**
+ * The address, or undefined where the API server (Go's net.ParseCIDR) refuses it. ipaddr.js's own
+ * parse is looser, so: IPv4 only as four decimal octets without leading zeros (it takes `010.0.0.1`
+ * as octal, `10.1`, `0x0a.0.0.1`, `167772161`); IPv6 without a zone (`fe80::1%eth0`) and with any
+ * embedded IPv4 written the same way; and the deprecated `::a.b.c.d` as `::` plus those 32 bits
+ * (ipaddr.js reads it as `::ffff:a.b.c.d`).
+ */
+export function parseIP(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  if (!text.includes(":")) return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text) : undefined;
+  if (text.includes("%") || !ipaddr.IPv6.isValid(text)) return undefined;
+  const head = text.slice(0, text.lastIndexOf(":") + 1);
+  const tail = text.slice(head.length);
+  if (!tail.includes(".")) return ipaddr.IPv6.parse(text);
+  if (!ipaddr.IPv4.isValidFourPartDecimal(tail)) return undefined;
+  const [a = 0, b = 0, c = 0, d = 0] = ipaddr.IPv4.parse(tail).octets;
+  return ipaddr.IPv6.parse(`${head}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`);
+}
+
 /** The parsed CIDR, or why it is not one. */
 export function parseCIDR(value: unknown): CIDR | string {
   const text = String(value);
   const match = /^([^/]+)\/(\d{1,3})$/.exec(text);
-  const family = match ? isIP(match[1]!) : 0;
-  if (!match || (family !== 4 && family !== 6)) return `"${text}" is not a CIDR (address/prefix)`;
+  const ip = match ? parseIP(match[1]!) : undefined;
+  if (!match || !ip) return `"${text}" is not a CIDR (address/prefix)`;
+  const family = ip.kind() === "ipv4" ? 4 : 6;
   const bits = Number(match[2]);
   if (bits > WIDTH[family]) return `"${text}" has a prefix longer than ${WIDTH[family]}`;
-  return { family, bits, address: addressToBigInt(match[1]!, family) };
+  return { family, bits, address: ip.toByteArray().reduce((acc, byte) => (acc << 8n) | BigInt(byte), 0n) };
 }
 
 /** Whether inner is a strict subset of outer (what ipBlock.except requires). */
@@ -35,22 +58,6 @@ export function nthAddress(cidr: CIDR, n: number): string {
   const size = 1n << hostBits;
   const network = (cidr.address >> hostBits) << hostBits;
   return bigIntToAddress(network + (BigInt(n) % size), cidr.family);
-}
-
-function addressToBigInt(address: string, family: 4 | 6): bigint {
-  if (family === 4) return address.split(".").reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
-  const [head = "", tail] = address.split("::");
-  const groups = (part: string) => (part === "" ? [] : part.split(":"));
-  const expand = (part: string[]) =>
-    part.flatMap((g) => {
-      if (!g.includes(".")) return [g];
-      const v4 = Number(addressToBigInt(g, 4));
-      return [(v4 >>> 16).toString(16), (v4 & 0xffff).toString(16)];
-    });
-  const left = expand(groups(head));
-  const right = tail === undefined ? [] : expand(groups(tail));
-  const all = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
-  return all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
 function bigIntToAddress(value: bigint, family: 4 | 6): string {

@@ -11,9 +11,9 @@
 // Reading the code is the tool's job; deciding is the reviewer's. Nothing here changes the spec.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { loadAll } from "js-yaml";
 import { selectorMatches, type Labels } from "../lib/labels.ts";
 import type { ResolvedSpec } from "../loader/model.ts";
+import { readYamlStream } from "../lib/yaml.ts";
 import { PROTOCOLS } from "../loader/inventory.ts";
 import { contains, describePort, portsOfProtocol } from "../lib/port-set.ts";
 
@@ -159,7 +159,7 @@ function scanManifest(repo: string, file: string, text: string, scan: Scan): voi
   const lines = text.split("\n");
   let docs: unknown[];
   try {
-    docs = loadAll(text);
+    docs = readYamlStream(text);
   } catch {
     return;
   }

@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { loadAll } from "js-yaml";
+import { readYamlStream } from "../lib/yaml.ts";
 import type { RenderedObject } from "./k8s-validate.ts";
 
 export interface HelmRun {
@@ -57,10 +57,10 @@ export function splitDocuments(text: string): RenderedObject[] {
     const source = /^# Source: (.+)$/m.exec(chunk)?.[1]?.trim() ?? "<stdin>";
     let objects: unknown[];
     try {
-      objects = loadAll(chunk);
+      objects = readYamlStream(chunk);
     } catch (error) {
       // A document Kubernetes could not read either (a repeated key, broken indentation): say where.
-      const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      const reason = error instanceof Error ? error.message.split("\n")[0]!.replace(/:$/, "") : String(error);
       throw new HelmError(`${source}: helm rendered invalid YAML: ${reason}`);
     }
     for (const object of objects) {

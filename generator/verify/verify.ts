@@ -15,6 +15,7 @@ import { validateRendered, type RenderedObject } from "./k8s-validate.ts";
 import { buildModel, type Actor, type ModelWorld, type VerifyValues } from "./model-cluster.ts";
 import type { ResolvedSpec } from "../loader/model.ts";
 import { camelCase } from "../lib/values-keys.ts";
+import { minorOf } from "../lib/versions.ts";
 import { equal, formatPorts, intersect, isEmpty, subtract, type PortSet } from "../lib/port-set.ts";
 
 export interface VerifyRequest {
@@ -224,7 +225,7 @@ export function verifyValues(merged: unknown, releaseNamespace: string): VerifyV
   const list = <T>(...keys: string[]): T[] => (Array.isArray(at(...keys)) ? (at(...keys) as T[]) : []);
   const strings = (...keys: string[]) => list<unknown>(...keys).map(String);
   const numbers = (...keys: string[]) => list<unknown>(...keys).map(Number);
-  const minor = (v: unknown) => /^v?(\d+)\.(\d+)/.exec(String(v ?? ""))?.slice(1, 3).join(".") ?? "";
+  const minor = (v: unknown) => minorOf(String(v ?? "")) ?? "";
   const versions = [minor(at("longhorn", "version")), minor(at("longhorn", "upgradeFrom"))].filter((v, i, all) => v !== "" && all.indexOf(v) === i);
   // Go templates' truth: false, 0, "", nil and empty collections are false.
   const truthy = (v: unknown) => !(v === undefined || v === null || v === false || v === 0 || v === "" || (Array.isArray(v) && v.length === 0) || (isRecord(v) && Object.keys(v).length === 0));
