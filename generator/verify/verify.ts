@@ -5,14 +5,14 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { INetworkPolicy, INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
-import type { SelectorLike } from "../lib/labels.ts";
 import { formatDiagnostic } from "../lib/diagnostics.ts";
 import { Evaluator } from "./evaluator.ts";
 import { PROTOCOLS, endpointName, type Protocol } from "./endpoints.ts";
 import { Expectation } from "./expectation.ts";
 import { HelmError, helmTemplate } from "./helm.ts";
 import { validateRendered, type RenderedObject } from "./k8s-validate.ts";
-import { buildModel, type Actor, type ModelWorld, type VerifyValues } from "./model-cluster.ts";
+import { buildModel, type Actor, type ExternalEgress, type ModelWorld, type VerifyValues } from "./model-cluster.ts";
+import type { Component as ChartComponent, LonghornNetworkPoliciesValues as ChartValues } from "../../schema/values.generated.ts";
 import type { ResolvedSpec } from "../loader/model.ts";
 import { camelCase } from "../lib/values-keys.ts";
 import { minorOf } from "../lib/versions.ts";
@@ -217,55 +217,39 @@ function cell(source: Actor, destination: Actor, protocol: Protocol, ports: Port
 }
 
 /**
- * What verify needs from the values Helm merged (`.Values` as JSON). Helm has already applied the
- * chart's schema, so the shapes are right; absent keys read as the chart's templates read them.
+ * What verify needs from the values Helm merged (`.Values` as JSON), read through the values' types
+ * (schema/values.generated.ts, compiled from the chart's values schema). Helm has already applied
+ * that schema, which requires every key values.yaml sets and fixes each one's type, so the values
+ * have exactly that shape.
  */
 export function verifyValues(merged: unknown, releaseNamespace: string): VerifyValues {
-  const at = (...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (isRecord(v) ? v[k] : undefined), merged);
-  const list = <T>(...keys: string[]): T[] => (Array.isArray(at(...keys)) ? (at(...keys) as T[]) : []);
-  const strings = (...keys: string[]) => list<unknown>(...keys).map(String);
-  const numbers = (...keys: string[]) => list<unknown>(...keys).map(Number);
-  const minor = (v: unknown) => minorOf(String(v ?? "")) ?? "";
-  const versions = [minor(at("longhorn", "version")), minor(at("longhorn", "upgradeFrom"))].filter((v, i, all) => v !== "" && all.indexOf(v) === i);
-  // Go templates' truth: false, 0, "", nil and empty collections are false.
-  const truthy = (v: unknown) => !(v === undefined || v === null || v === false || v === 0 || v === "" || (Array.isArray(v) && v.length === 0) || (isRecord(v) && Object.keys(v).length === 0));
-  const component = (id: string, key: string) => at("networkPolicies", "components", camelCase(id), key);
+  const { longhorn, networkPolicies: np } = merged as ChartValues;
+  const components = np.components as Record<string, ChartComponent | undefined>;
+  const features = np.features as Record<string, boolean | undefined>;
+  const component = (id: string): ChartComponent => components[camelCase(id)] ?? { enabled: false, extraIngress: [], extraPorts: [], extraEgress: [] };
+  const versions = [minorOf(longhorn.version), longhorn.upgradeFrom ? minorOf(longhorn.upgradeFrom) : undefined];
+  const egress = np.egress as ChartValues["networkPolicies"]["egress"] & Record<string, ExternalEgress>;
   return {
-    versions,
-    namespace: String(at("longhorn", "namespace") || releaseNamespace),
-    enabled: truthy(at("networkPolicies", "enabled")),
-    type: String(at("networkPolicies", "type") ?? "none"),
-    componentEnabled: (id) => truthy(component(id, "enabled")),
-    featureEnabled: (feature) => truthy(at("networkPolicies", "features", camelCase(feature))),
-    kubeAPIServerSourceCIDRs: strings("networkPolicies", "kubeAPIServerSourceCIDRs"),
-    nodeCIDRs: strings("networkPolicies", "nodeCIDRs"),
-    metricsScrapeSources: list<INetworkPolicyPeer>("networkPolicies", "metricsScrapeSources"),
-    uiExtraFrom: list<INetworkPolicyPeer>("networkPolicies", "ui", "extraFrom"),
-    extraIngress: (id) => (Array.isArray(component(id, "extraIngress")) ? (component(id, "extraIngress") as INetworkPolicyIngressRule[]) : []),
-    extraPorts: (id) => (Array.isArray(component(id, "extraPorts")) ? (component(id, "extraPorts") as INetworkPolicyPort[]) : []),
-    extraEgress: (id) => (Array.isArray(component(id, "extraEgress")) ? (component(id, "extraEgress") as INetworkPolicyEgressRule[]) : []),
+    versions: versions.filter((v, i): v is string => v !== undefined && versions.indexOf(v) === i),
+    namespace: longhorn.namespace || releaseNamespace,
+    enabled: np.enabled,
+    type: np.type,
+    componentEnabled: (id) => component(id).enabled,
+    featureEnabled: (feature) => features[camelCase(feature)] === true,
+    kubeAPIServerSourceCIDRs: np.kubeAPIServerSourceCIDRs,
+    nodeCIDRs: np.nodeCIDRs,
+    metricsScrapeSources: np.metricsScrapeSources as INetworkPolicyPeer[],
+    uiExtraFrom: np.ui.extraFrom as INetworkPolicyPeer[],
+    extraIngress: (id) => component(id).extraIngress as INetworkPolicyIngressRule[],
+    extraPorts: (id) => component(id).extraPorts as INetworkPolicyPort[],
+    extraEgress: (id) => component(id).extraEgress as INetworkPolicyEgressRule[],
     egress: {
-      enabled: truthy(at("networkPolicies", "egress", "enabled")),
-      dns: {
-        namespaceSelector: (at("networkPolicies", "egress", "dns", "namespaceSelector") as SelectorLike | undefined) ?? {},
-        podSelector: (at("networkPolicies", "egress", "dns", "podSelector") as SelectorLike | undefined) ?? {},
-        nodeLocalAddress: String(at("networkPolicies", "egress", "dns", "nodeLocalAddress") ?? ""),
-      },
-      kubeAPIServer: {
-        cidrs: strings("networkPolicies", "egress", "kubeAPIServer", "cidrs"),
-        ports: numbers("networkPolicies", "egress", "kubeAPIServer", "ports"),
-      },
-      external: (key) => ({
-        open: truthy(at("networkPolicies", "egress", key, "open")),
-        cidrs: strings("networkPolicies", "egress", key, "cidrs"),
-        ports: numbers("networkPolicies", "egress", key, "ports"),
-      }),
+      enabled: egress.enabled,
+      dns: egress.dns,
+      kubeAPIServer: egress.kubeAPIServer,
+      external: (key) => egress[key] ?? { open: false, cidrs: [], ports: [] },
     },
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** The differing cells as a fixed-width table. */
