@@ -330,6 +330,10 @@ export interface Flow {
    */
   documented?: boolean;
   /**
+   * For a flow from a `nodes` peer (a process in a node's host network namespace): `local-node` when the client always runs on the destination pod's own node (Kubernetes never lets a policy block that traffic, so no rule is rendered for it), `any-node` when it may run on another node (its packets then carry whatever source address or identity the CNI gives remote host traffic). Required for flows from a `nodes` peer, refused elsewhere; cite the client code that picks the address in `source`.
+   */
+  hostScope?: "local-node" | "any-node";
+  /**
    * Set when the docs still list this flow but the code of this version no longer opens it: the reason, with its source. `show` lists the flow; generated policies never allow it.
    */
   documentedOnly?: Text;

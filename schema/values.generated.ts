@@ -215,7 +215,7 @@ export interface LonghornNetworkPoliciesValues {
      */
     kubeAPIServerSourceCIDRs: CidrList;
     /**
-     * Node address CIDRs, for host-originated flows (iSCSI 3260, NFS 2049, v2 NVMe/TCP). Empty: those ports are open to any source.
+     * Source CIDRs of host clients on other nodes (NFS 2049 from the kernel NFS client). Empty: that port is open to any source.
      */
     nodeCIDRs: CidrList;
     /**

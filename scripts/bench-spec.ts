@@ -133,6 +133,8 @@ export function writeSyntheticSpec(root: string, realSpecDir: string, totalFlows
     const n = flowNumber;
     lines.push(`  - id: synth-flow-${String(n).padStart(6, "0")}`, `    from: ${from}`, `    to: ${to}`, ...body);
     if (feature && n % 10 === 0 && to.startsWith("synth-")) lines.push(`    feature: ${feature}`);
+    // Host clients alternate between the pod's own node and any node, so both kinds are exercised.
+    if (from === "nodes") lines.push(`    hostScope: ${n % 2 === 0 ? "any-node" : "local-node"}`);
     lines.push(`    purpose: Generated flow ${n}.`, "    source:");
     if (from.startsWith("synth-")) lines.push(`      client: [longhorn/synthetic@${ref} pkg/client/client.go:${n} Dial]`);
     if (to.startsWith("synth-")) lines.push(`      listener: [longhorn/synthetic@${ref} pkg/server/server.go:${n} ListenAndServe]`);

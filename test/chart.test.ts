@@ -136,7 +136,8 @@ test("NOTES: nothing rendered while disabled", () => {
 test("NOTES: versions, and the ports left open because a CIDR list is empty", () => {
   const notes = renderNotes("--set", "networkPolicies.enabled=true", "--set-string", "longhorn.upgradeFrom=1.11");
   assert.match(notes, "NetworkPolicies for Longhorn 1.12 and 1.11 in namespace longhorn-system.");
-  assert.match(notes, "- networkPolicies.nodeCIDRs is empty, so these ports are open to any source:\n    TCP 3260 to instance-manager");
+  assert.match(notes, "- networkPolicies.nodeCIDRs is empty, so these ports are open to any source:\n    TCP 2049 to share-manager\n");
+  assert.not.match(notes, "3260", "iSCSI comes from the pod's own node only: no rule, nothing open");
   assert.match(notes, "- networkPolicies.kubeAPIServerSourceCIDRs is empty, so these ports are open to any source:\n    TCP 9502 to admission-webhook");
   assert.match(notes, "metrics ports (longhorn-manager TCP 9500; csi-sidecars TCP 8000) admit no scraper");
   const set = renderNotes("-f", "chart/ci/all-options-values.yaml");

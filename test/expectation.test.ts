@@ -6,25 +6,15 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { parse } from "yaml";
 import { Expectation, type ExpectedReach } from "../generator/verify/expectation.ts";
 import type { Protocol } from "../generator/verify/endpoints.ts";
 import { buildModel, type Actor, type ModelWorld } from "../generator/verify/model-cluster.ts";
 import { verifyValues } from "../generator/verify/verify.ts";
 import { formatPorts } from "../generator/lib/port-set.ts";
 import type { ResolvedSpec } from "../generator/loader/model.ts";
-import { loadVersion, PROJECT_ROOT } from "./helpers.ts";
-
-const chartDefaults: unknown = parse(readFileSync(join(PROJECT_ROOT, "chart", "values.yaml"), "utf8"));
+import { chartValues, loadVersion, mergeValues, PROJECT_ROOT } from "./helpers.ts";
 
 type Tree = Record<string, unknown>;
-const isTree = (v: unknown): v is Tree => typeof v === "object" && v !== null && !Array.isArray(v);
-function merge(base: unknown, over: unknown): unknown {
-  if (!isTree(base) || !isTree(over)) return over === undefined ? base : over;
-  const out: Tree = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
-  return out;
-}
 
 const specs = new Map<string, ResolvedSpec>();
 const spec = (v: string) => specs.get(v) ?? specs.set(v, loadVersion(v)).get(v)!;
@@ -46,7 +36,7 @@ const BASE: Tree = { enabled: true, nodeCIDRs: ["10.0.0.0/24"], kubeAPIServerSou
 
 /** Longhorn 1.12 (or the given versions) with BASE, then the overrides. */
 function expectationFor(networkPolicies: Tree = {}, longhorn: Tree = { version: "1.12" }): Case {
-  const merged = merge(merge(chartDefaults, { longhorn, networkPolicies: BASE }), { networkPolicies });
+  const merged = mergeValues(chartValues({ longhorn, networkPolicies: BASE }), { networkPolicies });
   const values = verifyValues(merged, "longhorn-system");
   const versions = values.versions.map(spec);
   const world = buildModel(versions, values);
@@ -98,22 +88,25 @@ test("type picks the ingress controller that reaches the UI, and only the UI's p
   for (const controller of ["traefik", "rke2-ingress-nginx-controller", "rke2-traefik", "ingress-nginx-controller"]) assert.is(none.ports(controller, "longhorn-ui"), "none", controller);
 });
 
-test("empty nodeCIDRs / kubeAPIServerSourceCIDRs open the host and webhook ports to any source; set, only to them", () => {
+test("empty nodeCIDRs / kubeAPIServerSourceCIDRs open the any-node host and webhook ports to any source; set, only to them", () => {
   const open = expectationFor({ nodeCIDRs: [], kubeAPIServerSourceCIDRs: [] });
   assert.is(open.ports("external host", "share-manager"), "2049");
   assert.is(open.ports("node storage-2", "share-manager"), "2049");
-  assert.is(open.ports("external host", "instance-manager"), "3260");
+  assert.is(open.ports("external host", "instance-manager"), "none", "iSCSI 3260 comes from the pod's own node only (hostScope local-node)");
+  assert.is(open.ports("node storage-2", "instance-manager"), "none", "not from another node either");
   assert.is(open.ports("external host", "longhorn-manager"), "9502", "the admission webhook, from any source while no API server CIDR is given");
   assert.is(open.ports(OUTSIDER, "share-manager"), "2049", "any source includes pods");
-  assert.is(open.ports(OUTSIDER, "instance-manager"), "3260");
+  assert.is(open.ports(OUTSIDER, "instance-manager"), "none");
   assert.is(open.ports("longhorn-ui", "longhorn-manager"), "9500, 9502", "Longhorn's own pods too");
-  assert.is(open.ports("longhorn-manager", "instance-manager"), "3260, 8500-8503");
+  assert.is(open.ports("longhorn-manager", "instance-manager"), "8500-8503");
   assert.is(open.ports("external host", "share-manager", "UDP"), "none", "the ports stay the flows' ports");
   const closed = expectationFor();
   assert.is(closed.actor("node storage-2").endpoint.kind, "address");
   assert.is(closed.ports("external host", "share-manager"), "none");
   assert.is(closed.ports("node storage-2", "share-manager"), "2049");
-  assert.is(closed.ports("node storage-2", "instance-manager"), "3260");
+  assert.is(closed.ports("node storage-2", "instance-manager"), "none", "3260 is for the local initiator only");
+  assert.is(closed.ports("node storage-1", "instance-manager"), "all", "a pod's own node: no policy can restrict it (Kubernetes)");
+  assert.equal(closed.reach("node storage-1", "instance-manager").flows.map((f) => f.id), ["nodes-to-instance-manager"]);
   assert.is(closed.ports(OUTSIDER, "share-manager"), "none");
   assert.is(closed.ports("external host", "longhorn-manager"), "none");
   assert.is(closed.ports("kube-apiserver", "longhorn-manager"), "9502");
@@ -127,13 +120,13 @@ test("features off close their flows; on, open exactly them", () => {
   assert.is(on.ports("longhorn-manager", "instance-manager"), "8500-8504");
   assert.is(off.ports("instance-manager", "instance-manager (2nd pod)"), "10000-20000");
   assert.is(on.ports("instance-manager", "instance-manager (2nd pod)"), "8504, 10000-30000");
-  assert.is(off.ports("node storage-2", "instance-manager"), "3260");
-  assert.is(on.ports("node storage-2", "instance-manager"), "3260, 20001-30000");
+  assert.is(off.ports("node storage-2", "instance-manager"), "none");
+  assert.is(on.ports("node storage-2", "instance-manager"), "none", "no host client from another node: 3260 is local, NVMe/TCP runs in the pod from 1.6");
   assert.is(off.ports("instance-manager", "backing-image-manager"), "none");
   assert.is(on.ports("instance-manager", "backing-image-manager"), "8001");
   assert.equal(
-    on.reach("node storage-2", "instance-manager").flows.map((f) => f.id),
-    ["nodes-to-instance-manager", "nodes-to-instance-manager-nvme"],
+    on.reach("node storage-1", "instance-manager").flows.map((f) => f.id),
+    ["nodes-to-instance-manager"],
   );
 });
 

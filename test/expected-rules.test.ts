@@ -14,7 +14,7 @@ import { verifyValues } from "../generator/verify/verify.ts";
 import { nthAddress, parseCIDR, strictlyWithin, type CIDR } from "../generator/lib/cidr.ts";
 import { selectorMatches, type Labels } from "../generator/lib/labels.ts";
 import { equal, formatPorts, type PortSet } from "../generator/lib/port-set.ts";
-import { loadVersion } from "./helpers.ts";
+import { chartValues, loadVersion } from "./helpers.ts";
 import { parseSeed, Random } from "./property/prng.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +185,7 @@ const CASES = 500;
 /** The model cluster of Longhorn 1.12 with peers in the values, plus named ports, hostNetwork pods and IPv6 addresses. */
 function randomWorld(random: Random): { cluster: ModelCluster; endpoints: Endpoint[] } {
   const values = verifyValues(
-    {
+    chartValues({
       longhorn: { version: "1.12" },
       networkPolicies: {
         enabled: true,
@@ -195,7 +195,7 @@ function randomWorld(random: Random): { cluster: ModelCluster; endpoints: Endpoi
         ui: { extraFrom: [{ namespaceSelector: { matchLabels: { team: "edge" } } }, { ipBlock: { cidr: "192.168.0.0/16", except: ["192.168.0.0/20"] } }] },
         egress: { enabled: true },
       },
-    },
+    }),
     "longhorn-system",
   );
   const world = buildModel([loadVersion("1.12")], values);

@@ -1,4 +1,6 @@
 // Shared by the suites: load a real spec version, and run the CLI in-process.
+import { readFileSync } from "node:fs";
+import { readYaml } from "../generator/lib/yaml.ts";
 import { join } from "node:path";
 import { main } from "../generator/cli.ts";
 import { PROJECT_ROOT, readBytes } from "../generator/lib/files.ts";
@@ -36,4 +38,22 @@ export async function runCli(...args: string[]): Promise<CliRun> {
   const err: string[] = [];
   const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t), cwd: PROJECT_ROOT });
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+type Tree = Record<string, unknown>;
+const isTree = (v: unknown): v is Tree => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Values merged as Helm merges them (maps key by key, lists and scalars replaced): the base, then the override. */
+export function mergeValues(base: unknown, over: unknown): unknown {
+  if (!isTree(base) || !isTree(over)) return over === undefined ? base : over;
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeValues(base[k], v);
+  return out;
+}
+
+let defaults: unknown;
+/** chart/values.yaml with the given values over it: what Helm hands the templates (and verify). */
+export function chartValues(over: unknown): unknown {
+  defaults ??= readYaml(readFileSync(join(PROJECT_ROOT, "chart", "values.yaml"), "utf8"));
+  return mergeValues(defaults, over);
 }

@@ -138,11 +138,15 @@ test("the undocumented flows of longhorn-facts §1.4 are in the spec", () => {
     "metrics-scraper→longhorn-manager:9500",
     "longhorn-csi-plugin→dns:53,53",
     "nodes→instance-manager:3260",
-    "nodes→instance-manager:20001",
     "kube-apiserver→admission-webhook:9502",
   ]) {
     assert.ok(pairs.has(expected), expected);
   }
+  // §1.4 item 9 (the v2 NVMe/TCP initiator in the host namespaces) holds for 1.5.0 and 1.5.1 only:
+  // from 1.5.2 nvme-cli runs in the instance manager pod (longhorn/longhorn#6798).
+  assert.not.ok(pairs.has("nodes→instance-manager:20001"));
+  assert.ok(loadVersion("1.5").flows.some((f) => f.id === "nodes-to-instance-manager-nvme" && f.hostScope === "local-node"));
+  assert.ok(loadVersion("1.6").flows.every((f) => f.id !== "nodes-to-instance-manager-nvme"));
 });
 
 test.run();

@@ -26,16 +26,16 @@ const egressLine = (r: EgressRulePlan) =>
 test("every version: exact numbers of policies, ingress rules and peers, egress rules and destinations", () => {
   // [version, policies, ingress rules, ingress peers, egress rules, egress destinations, unprotected]
   const expected: [string, number, number, number, number, number, number][] = [
-    ["1.4", 18, 16, 25, 42, 42, 2],
-    ["1.5", 19, 18, 27, 40, 40, 2],
-    ["1.6", 19, 18, 27, 43, 43, 2],
-    ["1.7", 19, 18, 27, 44, 44, 2],
-    ["1.8", 19, 20, 30, 47, 47, 2],
-    ["1.9", 19, 20, 30, 47, 47, 2],
-    ["1.10", 18, 19, 28, 46, 46, 2],
-    ["1.11", 18, 19, 28, 46, 46, 2],
-    ["1.12", 18, 20, 29, 47, 47, 2],
-    ["1.13", 18, 20, 29, 47, 47, 2],
+    ["1.4", 18, 15, 24, 42, 42, 2],
+    ["1.5", 19, 16, 25, 40, 40, 2],
+    ["1.6", 19, 16, 25, 43, 43, 2],
+    ["1.7", 19, 16, 25, 44, 44, 2],
+    ["1.8", 19, 18, 28, 47, 47, 2],
+    ["1.9", 19, 18, 28, 47, 47, 2],
+    ["1.10", 18, 17, 26, 46, 46, 2],
+    ["1.11", 18, 17, 26, 46, 46, 2],
+    ["1.12", 18, 18, 27, 47, 47, 2],
+    ["1.13", 18, 18, 27, 47, 47, 2],
   ];
   assert.equal(expected.map(([v]) => v), SPEC_VERSIONS, "one row per version");
   for (const [version, policies, rules, peers, egressRules, destinations, unprotected] of expected) {
@@ -64,7 +64,7 @@ test("1.12: one policy per selectable component, in spec order", () => {
       "csi-sidecars 1/1",
       "admission-webhook 1/0",
       "recovery-backend 1/0",
-      "instance-manager 6/6",
+      "instance-manager 4/6",
       "engine-image 0/0",
       "backing-image-manager 3/4",
       "backing-image-data-source 2/4",
@@ -81,18 +81,17 @@ test("1.12: one policy per selectable component, in spec order", () => {
   assert.equal(policy("1.12", "csi-sidecars").podSelector, { matchExpressions: [{ key: "app", operator: "In", values: ["csi-attacher", "csi-provisioner", "csi-resizer", "csi-snapshotter"] }] });
 });
 
-test("1.12 instance-manager: a host peer (nodes) and feature-gated rules of their own", () => {
+test("1.12 instance-manager: feature-gated rules of their own; no rule for the local iSCSI initiator", () => {
   const im = policy("1.12", "instance-manager");
+  // nodes-to-instance-manager (3260) is hostScope local-node: the pod's own node, which no policy can block.
   assert.equal(im.ingress.map(ingressLine), [
     "longhorn-manager on 8500/TCP,8501/TCP,8502/TCP,8503/TCP",
     "backing-image-data-source + instance-manager on 10000-20000/TCP",
-    "nodes on 3260/TCP",
     "longhorn-manager on 8504/TCP [v2-data-engine]",
     "instance-manager on 8504/TCP,20001-30000/TCP [v2-data-engine]",
-    "nodes on 20001-30000/TCP [v2-data-engine]",
   ]);
-  assert.equal(im.ingress[2]!.flows, ["nodes-to-instance-manager"]);
-  assert.equal(im.ingress[5]!.flows, ["nodes-to-instance-manager-nvme"]);
+  assert.not.ok(im.ingress.some((r) => r.flows.includes("nodes-to-instance-manager")));
+  assert.equal(policy("1.5", "instance-manager").ingress.filter((r) => r.peers.some((x) => x.kind === "nodes")), [], "1.5's local NVMe/TCP initiator neither");
   assert.equal(im.egress.map(egressLine), [
     "backing-image-data-source on 8002/TCP",
     "instance-manager on 10000-20000/TCP",
@@ -109,7 +108,7 @@ test("host peers: nodes to the share manager's NFS, the API server beside the ma
   assert.equal(policy("1.12", "admission-webhook").ingress[0]!.flows, ["kube-apiserver-to-admission-webhook", "manager-to-admission-webhook"]);
   // Components that take no connection from the host network have no host peer.
   const hostPeers = plan("1.12").policies.flatMap((p) => p.ingress.flatMap((r) => r.peers.filter((x) => x.kind === "nodes").map(() => p.component)));
-  assert.equal(hostPeers, ["instance-manager", "instance-manager", "share-manager"]);
+  assert.equal(hostPeers, ["share-manager"], "the one any-node host flow: NFS");
 });
 
 test("ingress controllers and metrics scrapers keep rules of their own, even on a port pods share", () => {
@@ -125,15 +124,15 @@ test("feature-gated flows: exact rules per version, all of the v2 data engine, n
   // [version, ingress rules with a feature, egress rules with a feature]
   const expected: [string, number, number][] = [
     ["1.4", 0, 0],
-    ["1.5", 2, 1],
-    ["1.6", 2, 1],
-    ["1.7", 2, 1],
-    ["1.8", 3, 2],
-    ["1.9", 3, 2],
-    ["1.10", 3, 2],
-    ["1.11", 3, 2],
-    ["1.12", 4, 3],
-    ["1.13", 4, 3],
+    ["1.5", 1, 1],
+    ["1.6", 1, 1],
+    ["1.7", 1, 1],
+    ["1.8", 2, 2],
+    ["1.9", 2, 2],
+    ["1.10", 2, 2],
+    ["1.11", 2, 2],
+    ["1.12", 3, 3],
+    ["1.13", 3, 3],
   ];
   for (const [version, ingress, egress] of expected) {
     const rules = plan(version).policies.flatMap((p) => p.ingress);
@@ -148,7 +147,6 @@ test("feature-gated flows: exact rules per version, all of the v2 data engine, n
     "instance-manager-to-instance-manager-spdk",
     "instance-manager-to-instance-manager-v2",
     "manager-to-instance-manager-spdk",
-    "nodes-to-instance-manager-nvme",
   ]);
 });
 
@@ -211,9 +209,9 @@ test("flows no policy can govern, and rows the docs list that no code serves, ar
   ]) {
     assert.not.ok(flows.includes(id), id);
   }
-  // Of 1.12's 67 flows: 32 in ingress rules, 50 in egress rules (a flow between two components is in both).
-  assert.is(loadVersion("1.12").flows.length, 67);
-  assert.is(p.policies.flatMap((x) => x.ingress.flatMap((r) => r.flows)).length, 32);
+  // Of 1.12's 66 flows: 30 in ingress rules, 50 in egress rules (a flow between two components is in both).
+  assert.is(loadVersion("1.12").flows.length, 66);
+  assert.is(p.policies.flatMap((x) => x.ingress.flatMap((r) => r.flows)).length, 30);
   assert.is(p.policies.flatMap((x) => x.egress.flatMap((r) => r.flows)).length, 50);
 });
 

@@ -36,13 +36,17 @@ function allowed(c: RenderedCase, from: Endpoint, to: Endpoint, port: number, pr
   return c.actual.allows(from, to, port, protocol);
 }
 
-test("longhorn#13802: host iSCSI 3260 from node and link-local addresses; recovery backend over Istio HBONE 15008", () => {
+test("longhorn#13802: the local iSCSI initiator needs no rule; the Istio ambient source is admitted by extraIngress; recovery backend over HBONE 15008", () => {
   const c = scenario("longhorn-13802-cilium-iscsi-istio-ambient.yaml");
   const im = c.endpoint("instance-manager");
-  assert.ok(allowed(c, c.endpoint("node storage-2"), im, 3260));
-  assert.ok(allowed(c, addressEndpoint("Cilium link-local source", "169.254.12.7"), im, 3260));
+  // The initiator runs on the instance manager's own node (hostScope local-node): Kubernetes admits it.
+  assert.ok(allowed(c, c.endpoint("node storage-1"), im, 3260));
+  assert.is(c.actual.reach(c.endpoint("node storage-1"), im, "TCP").ingress.state, "own-node");
+  // Istio ambient SNATs node traffic to 169.254.7.127 (istio.io ambient/usage/networkpolicy); the scenario admits exactly it.
+  assert.ok(allowed(c, addressEndpoint("Istio ambient node source", "169.254.7.127"), im, 3260));
+  assert.not.ok(allowed(c, addressEndpoint("another link-local source", "169.254.12.7"), im, 3260));
+  assert.not.ok(allowed(c, c.endpoint("node storage-2"), im, 3260), "another node's host has no iSCSI client");
   assert.not.ok(allowed(c, c.endpoint("external host"), im, 3260));
-  assert.not.ok(allowed(c, c.endpoint("node storage-2"), im, 8500), "nodes get 3260, not the manager's ports");
   const manager = c.endpoint("longhorn-manager");
   assert.ok(allowed(c, c.endpoint("share-manager"), manager, 15008));
   assert.ok(allowed(c, c.endpoint("share-manager"), manager, 9503));

@@ -191,6 +191,11 @@ function checkFlowReferences(spec: ResolvedSpec, flow: Resolved<Flow>, known: st
   if (from.kind === "peer" && to.kind === "peer") {
     report(flow.origin, [], `both ends ("${from.id}", "${to.id}") are peers: a flow needs a component at one end at least`);
   }
+  const fromNodes = from.kind === "peer" && from.entry.kind === "nodes";
+  if (fromNodes && flow.hostScope === undefined) {
+    report(flow.origin, [], 'a flow from a nodes peer needs hostScope: "local-node" (the client always runs on the destination pod\'s node) or "any-node"');
+  }
+  if (!fromNodes && flow.hostScope !== undefined) report(flow.origin, ["hostScope"], "hostScope is only for flows from a nodes peer");
   if (!isEnforceable(flow)) return;
   for (const end of [from, to]) {
     if (end.kind === "peer" && end.entry.kind === "kubelet") {

@@ -131,7 +131,8 @@ function mergeRules(spec: ResolvedSpec, flows: Resolved<Flow>[]): RulePlan[] {
   const byPeer = new Map<string, { peer: PeerPlan; ports: Port[]; feature?: string; flows: string[] }>();
   for (const flow of flows) {
     const peer = peerOf(spec, flow);
-    if (!peer || !flow.ports) continue;
+    // A host client on the pod's own node needs no rule: Kubernetes never lets a policy block it.
+    if (!peer || !flow.ports || flow.hostScope === "local-node") continue;
     const key = `${flow.feature ?? ""}|${peerKey(peer)}`;
     const entry = byPeer.get(key) ?? { peer, ports: [], feature: flow.feature, flows: [] };
     // Normalised once below: normalising is the same whether done after each flow or once at the end.

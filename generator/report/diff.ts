@@ -4,7 +4,7 @@ import { PROTOCOLS, type Protocol } from "../verify/endpoints.ts";
 import { describeSelector } from "../lib/labels.ts";
 import type { Flow, Resolved, ResolvedSpec } from "../loader/model.ts";
 import { markdownTable as table } from "../lib/markdown.ts";
-import { describePort, equal, formatPorts, isEmpty, portSet, subtract, type PortSet } from "../lib/port-set.ts";
+import { ALL_PORTS, describePort, equal, formatPorts, isEmpty, portSet, subtract, type PortSet } from "../lib/port-set.ts";
 import { probePairs, renderCase, type VerifyRequest } from "../verify/verify.ts";
 
 export interface FlowChange {
@@ -47,6 +47,11 @@ export interface VersionDiff {
     onlyAfter: string[];
     /** Every endpoint of the model of each version. */
     endpoints: { before: string[]; after: string[] };
+    /**
+     * `source → destination protocol` pairs open on every port in both versions (e.g. a pod's own
+     * node, which no policy can restrict): no change can involve them.
+     */
+    alwaysOpen: string[];
   };
 }
 
@@ -109,6 +114,8 @@ export function specDiff(before: ResolvedSpec, after: ResolvedSpec): Pick<Versio
   };
 }
 
+const pairKey = (source: string, destination: string, protocol: string) => `${source} → ${destination} ${protocol}`;
+
 /** A model pod's name without the replica suffix: the diff speaks of components. */
 const component = (name: string) => name.replace(/ \(2nd pod\)$/, "");
 
@@ -132,8 +139,10 @@ export function versionDiff(before: ResolvedSpec, after: ResolvedSpec, request: 
   const [ea, eb] = [endpoints(a), endpoints(b)];
   const opened: ReachChange[] = [];
   const closed: ReachChange[] = [];
+  const alwaysOpen: string[] = [];
   for (const [key, cell] of b) {
     const old = a.get(key);
+    if (old && equal(old.ports, ALL_PORTS) && equal(cell.ports, ALL_PORTS)) alwaysOpen.push(pairKey(cell.source, cell.destination, cell.protocol));
     if (!old || equal(old.ports, cell.ports)) continue;
     const more = subtract(cell.ports, old.ports);
     const less = subtract(old.ports, cell.ports);
@@ -151,6 +160,7 @@ export function versionDiff(before: ResolvedSpec, after: ResolvedSpec, request: 
       closed,
       onlyBefore: [...ea].filter((e) => !eb.has(e)).sort(),
       onlyAfter: [...eb].filter((e) => !ea.has(e)).sort(),
+      alwaysOpen: alwaysOpen.sort(),
       endpoints: { before: [...ea].sort(), after: [...eb].sort() },
     },
   };
@@ -158,9 +168,10 @@ export function versionDiff(before: ResolvedSpec, after: ResolvedSpec, request: 
 
 /**
  * One row per destination, protocol and set of sources, with the ports those sources gained or
- * lost; "any source" when every other endpoint both models share is one of them.
+ * lost; "any source" when every other endpoint both models share (and that is not open on every port
+ * in both) is one of them.
  */
-function groupBySources(changes: readonly ReachChange[], everyone: readonly string[]): string[][] {
+function groupBySources(changes: readonly ReachChange[], everyone: readonly string[], alwaysOpen: ReadonlySet<string>): string[][] {
   const rows: string[][] = [];
   const targets = new Map<string, ReachChange[]>();
   for (const change of changes) {
@@ -176,7 +187,7 @@ function groupBySources(changes: readonly ReachChange[], everyone: readonly stri
       const hi = cuts[i + 1]! - 1;
       const sources = group.filter((c) => c.ranges.some(([a, b]) => a <= lo && hi <= b)).map((c) => c.source);
       if (sources.length === 0) continue;
-      const others = everyone.filter((e) => e !== destination);
+      const others = everyone.filter((e) => e !== destination && !alwaysOpen.has(pairKey(e, destination, protocol)));
       const text = others.every((e) => sources.includes(e)) ? "any source" : sources.join(", ");
       bySources.set(text, [...(bySources.get(text) ?? []), [lo, hi]]);
     }
@@ -208,8 +219,9 @@ export function diffAsMarkdown(diff: VersionDiff): string {
   const reachHeader = ["Destination", "Protocol", "Ports", "Sources"];
   const { opened, closed, endpoints } = diff.reachability;
   const common = endpoints.after.filter((e) => endpoints.before.includes(e));
-  section(`Newly allowed in ${diff.to}`, "None.", opened.length ? table(reachHeader, groupBySources(opened, common)) : undefined);
-  section(`No longer allowed in ${diff.to}`, "None.", closed.length ? table(reachHeader, groupBySources(closed, common)) : undefined);
+  const alwaysOpen = new Set(diff.reachability.alwaysOpen);
+  section(`Newly allowed in ${diff.to}`, "None.", opened.length ? table(reachHeader, groupBySources(opened, common, alwaysOpen)) : undefined);
+  section(`No longer allowed in ${diff.to}`, "None.", closed.length ? table(reachHeader, groupBySources(closed, common, alwaysOpen)) : undefined);
   const only = [
     ...diff.reachability.onlyBefore.map((e) => `- only in ${diff.from}: ${e}`),
     ...diff.reachability.onlyAfter.map((e) => `- only in ${diff.to}: ${e}`),

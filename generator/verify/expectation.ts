@@ -8,7 +8,8 @@
 // client), from the sources the values name, and nothing else:
 // - from a component: the pods serving that component;
 // - from nodes / kube-apiserver: addresses in nodeCIDRs / kubeAPIServerSourceCIDRs, or any
-//   source while the list is empty (the chart then opens the port, as values.yaml says);
+//   source while the list is empty; a nodes flow whose client is always on the destination's own
+//   node (hostScope local-node) only from that node's host, which Kubernetes always admits (the chart then opens the port, as values.yaml says);
 // - from the ingress controller: the controller pods of the networkPolicies.type preset, and
 //   what networkPolicies.ui.extraFrom selects;
 // - from metrics scrapers: what metricsScrapeSources selects (nothing while empty);
@@ -124,7 +125,11 @@ export class Expectation {
     cluster: ModelCluster,
   ) {
     this.rules = expectedRules(cluster);
+    this.nodeIPs = new Map(cluster.nodes.map((node) => [node.name, node.ip]));
   }
+
+  /** Each node's address: the host of a pod's own node is the one host source a local-node flow has. */
+  private readonly nodeIPs: Map<string, string>;
 
   /** Whether a policy renders for this component of this version (`version/component`). */
   policed(versionRole: string): boolean {
@@ -192,6 +197,12 @@ export class Expectation {
   private ingress(source: Actor, destination: Actor, protocol: Protocol): Side {
     const isolated = destination.endpoint.kind === "pod" && destination.versionRoles.some((r) => this.policed(r));
     if (!isolated) return { ports: ALL_PORTS, isolated, flows: [] };
+    if (this.isOwnNodeHost(source, destination)) {
+      // Kubernetes: a policy cannot block a pod's own node (NetworkPolicy, "What you can't do").
+      // The local-node flows are carried by that rule, not by one the chart renders.
+      const flows = this.ingressFlows(source, destination).map(({ spec, flow }) => ({ id: flow.id, version: spec.version, ports: portsOfProtocol(flow.ports!, protocol) }));
+      return { ports: ALL_PORTS, isolated: false, flows: flows.filter((f) => f.ports.length > 0) };
+    }
     const flows: ExpectedReach["flows"] = [];
     /** extraPorts of a destination component, resolved on this destination for this protocol. */
     const extraOf = new Map<string, PortSet>();
@@ -232,7 +243,7 @@ export class Expectation {
       const candidates = inSpecOrder(toRoles.flatMap((to) => [...fromRoles.map((from) => fromComponent.get(ends(to, from))), fromOther.get(to)]));
       for (const i of candidates) {
         const flow = spec.flows[i]!;
-        if (this.active(spec, flow) && this.sourceMatches(spec, flow.from, source)) flows.push({ spec, flow });
+        if (this.active(spec, flow) && (flow.hostScope === "local-node" ? this.isOwnNodeHost(source, destination) : this.sourceMatches(spec, flow.from, source))) flows.push({ spec, flow });
       }
     }
     this.memo.lastPair.ingress = { source, destination, flows };
@@ -320,6 +331,11 @@ export class Expectation {
       default:
         return NO_PORTS;
     }
+  }
+
+  /** Whether the source is the host of the node the destination pod runs on. */
+  private isOwnNodeHost(source: Actor, destination: Actor): boolean {
+    return source.endpoint.kind === "address" && destination.endpoint.kind === "pod" && this.nodeIPs.get(destination.endpoint.pod.node) === source.endpoint.ip;
   }
 
   sourceMatches(spec: ResolvedSpec, from: string, source: Actor): boolean {

@@ -208,8 +208,8 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
     values.extraIngress(id).forEach((rule, i) => (rule.from ?? []).forEach((peer, j) => addPeerSample(peer, `${id} extraIngress ${i + 1}.${j + 1}`)));
   }
 
-  // Addresses: two nodes (the Longhorn pods run on the first; probes come from the second, since
-  // traffic from a pod's own node is always allowed), the API server and an external host.
+  // Addresses: two nodes (the Longhorn pods run on the first, whose host is the local-node client;
+  // the second is every other node's host), the API server and an external host.
   const apiCIDR = firstCIDR(values.kubeAPIServerSourceCIDRs);
   const apiServerIP = apiCIDR ? nthAddress(apiCIDR, apiCIDR.bits >= (apiCIDR.family === 4 ? 31 : 127) ? 0 : 1) : "10.0.0.10";
   // The node probes come from takes the first address the node CIDRs give; the Longhorn pods' node
@@ -232,6 +232,8 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
     { name: OTHER_NODE, ip: candidates[0]! },
   ];
   actors.push({ name: `node ${OTHER_NODE}`, versionRoles: [], endpoint: addressEndpoint(`node ${OTHER_NODE}`, nodes[1]!.ip) });
+  // The host of the Longhorn pods' own node: the local iSCSI initiator (hostScope local-node flows).
+  actors.push({ name: `node ${LONGHORN_NODE}`, versionRoles: [], endpoint: addressEndpoint(`node ${LONGHORN_NODE}`, nodes[0]!.ip) });
   actors.push({ name: "kube-apiserver", versionRoles: [], endpoint: addressEndpoint("kube-apiserver", apiServerIP) });
   actors.push({ name: "external host", versionRoles: [], endpoint: addressEndpoint("external host", "203.0.113.50") });
   // Egress destinations outside the pod network, placed in the CIDRs the values give.

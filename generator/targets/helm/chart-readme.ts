@@ -66,8 +66,11 @@ ${markdownTable(["Value", "Type", "Default", "Description", "Example"], rows)}
 
 ## Trade-offs the values make
 
-- Empty \`nodeCIDRs\` / \`kubeAPIServerSourceCIDRs\`: the host-originated ports (iSCSI 3260, NFS 2049,
-  v2 NVMe/TCP) and the webhook ports are open to any source; NOTES.txt lists them.
+- Empty \`nodeCIDRs\` / \`kubeAPIServerSourceCIDRs\`: the port host clients on other nodes use
+  (NFS 2049) and the webhook ports are open to any source; NOTES.txt lists them. The iSCSI
+  initiator (3260, and 1.5's host NVMe/TCP initiator) always runs on the instance manager's own
+  node, which Kubernetes never lets a policy block: no rule admits it, so 3260 is closed to
+  everything else.
 - With \`egress.enabled\` and no \`egress.kubeAPIServer.cidrs\`, the API server ports are open to any
   destination (pods cannot name the API server otherwise); set the endpoint CIDRs to close that.
 - With \`egress.enabled\`, backups and backing image downloads are blocked until
@@ -83,8 +86,8 @@ ${markdownTable(["Value", "Type", "Default", "Description", "Example"], rows)}
 Both lists become \`ipBlock\` peers, and an \`ipBlock\` matches the source address the CNI sees. For
 traffic from another node's host network that is often not the node's IP. Traffic from a pod's own
 node is always admitted ([Kubernetes](https://kubernetes.io/docs/concepts/services-networking/network-policies/)),
-so the local iSCSI 3260 and v2 NVMe/TCP initiators keep working whatever is listed; the lists decide
-which other hosts reach NFS 2049 and the webhooks. Check the real sources in your CNI's flow logs
+so the local iSCSI 3260 initiator keeps working with no rule at all; the lists decide which other
+hosts reach NFS 2049 and the webhooks. Check the real sources in your CNI's flow logs
 before narrowing them.
 
 | CNI | Source of another node's host traffic | What to list |
@@ -101,7 +104,9 @@ before narrowing them.
   may not preserve it, and then only an empty list works.
 - Istio ambient rewrites node-to-pod traffic to \`169.254.7.127\`
   ([Istio](https://istio.io/latest/docs/ambient/usage/networkpolicy/)); on Cilium it carries the
-  identity \`world\`, the source denied in longhorn#13802. With ambient, add \`169.254.7.127/32\` to \`nodeCIDRs\`.
+  identity \`world\`, the source denied in longhorn#13802. With ambient, admit exactly that address to
+  the iSCSI port: \`components.instanceManager.extraIngress: [{from: [{ipBlock: {cidr: 169.254.7.127/32}}], ports: [{port: 3260}]}]\`,
+  and add it to \`nodeCIDRs\` for NFS.
 - Tunnel and podCIDR addresses follow the nodes: update the lists when nodes join or leave.
 
 ## Pods these policies do not select

@@ -289,7 +289,7 @@ export function valueTree(model: ValuesModel): ValueNode[] {
     "  policy-cidr-match-mode is nodes (1.15+); keep both lists empty otherwise (longhorn#13802).",
     "- Calico IPIP/VXLAN: a remote host arrives from its tunnel address; K3s and Canal (flannel VXLAN): from the",
     "  first address of its podCIDR. List those as /32, never a whole pod CIDR (that admits every pod).",
-    "- Traffic from a pod's own node is always admitted: local iSCSI 3260 and NVMe/TCP work whatever is listed.",
+    "- Traffic from a pod's own node is always admitted: the iSCSI initiator (3260) is always local and needs no rule.",
   ];
   return [
     group(
@@ -373,7 +373,7 @@ export function valueTree(model: ValuesModel): ValueNode[] {
           "list of CIDRs",
           [],
           { allOf: [ref("cidrList")] },
-          ["Node address CIDRs, for host-originated flows (iSCSI 3260, NFS 2049, v2 NVMe/TCP).", "Empty: those ports are open to any source."],
+          ["Source CIDRs of host clients on other nodes (NFS 2049 from the kernel NFS client).", "Empty: that port is open to any source."],
           "--set 'networkPolicies.nodeCIDRs={10.0.0.0/24,fd00:10::/64}'",
         ),
         leaf(
