@@ -112,6 +112,10 @@ export interface LonghornNetworkPoliciesValues {
      */
     type: "k3s" | "rke2" | "rke1" | "none";
     /**
+     * The CNI enforcing the policies, which decides what address another node's host traffic carries: auto | generic | kube-router | canal | calico. auto: from type (k3s: kube-router; rke2, rke1: canal; none: generic). kube-router and canal (flannel VXLAN): each node's flannel.1 address, the first address of its spec.podCIDR; calico: each node's tunnel address and InternalIP. For these, empty nodeCIDRs / kubeAPIServerSourceCIDRs are read from the Nodes at install and upgrade (helm lookup; control-plane Nodes for the API server), and `helm template` fails naming the value to give. generic (the default, as before this value existed): the lists are plain ipBlocks, and an empty list leaves its ports open to any source.
+     */
+    cni: "auto" | "generic" | "kube-router" | "canal" | "calico";
+    /**
      * Per component: `enabled: false` drops that component's policy, leaving its pods unrestricted.
      */
     components: {
@@ -211,11 +215,11 @@ export interface LonghornNetworkPoliciesValues {
       v2DataEngine: boolean;
     };
     /**
-     * Source CIDRs of kube-apiserver calls to the Longhorn webhooks (e.g. the control-plane node addresses). Empty: the webhook ports are open to any source.
+     * Source CIDRs of kube-apiserver calls to the Longhorn webhooks, as the CNI sees them (see cni). Empty: read from the control-plane Nodes at install (cni other than generic), or open to any source (generic).
      */
     kubeAPIServerSourceCIDRs: CidrList;
     /**
-     * Source CIDRs of host clients on other nodes (NFS 2049 from the kernel NFS client). Empty: that port is open to any source.
+     * Source CIDRs of host clients on other nodes (NFS 2049 from the kernel NFS client), as the CNI sees them (see cni). Empty: read from the Nodes at install (cni other than generic), or open to any source (generic).
      */
     nodeCIDRs: CidrList;
     /**

@@ -25,6 +25,7 @@ const CASES: Case[] = [
   { name: "defaults", args: (v) => [...ci("defaults"), "--set-string", `longhorn.version=${v}`] },
   { name: "all-options", args: (v) => [...ci("all-options"), "--set-string", `longhorn.version=v${v}.0`] },
   { name: "egress", args: (v) => [...ci("egress"), "--set-string", `longhorn.version=${v}`] },
+  { name: "k3s-kube-router", args: (v) => [...ci("k3s-kube-router"), "--set-string", `longhorn.version=${v}`] },
   {
     name: "upgrade",
     args: (v) => {
@@ -105,6 +106,68 @@ test("upgradeFrom renders both versions side by side with distinct names", () =>
   const names = policies.map((p) => p.metadata.name);
   assert.is(new Set(names).size, names.length);
   assert.ok(names.some((n) => n.includes("-v1-4-")) && names.some((n) => n.includes("-v1-5-")));
+});
+
+/**
+ * A named template of the chart rendered with chosen arguments: a copy of the chart with one
+ * ConfigMap whose data is the template's output (`lookup` cannot be fed under helm template, so
+ * what it would return is handed to the template that reads it).
+ */
+function renderNamed(call: string, values: object): string {
+  const dir = mkdtempSync(join(tmpdir(), "lhnp-named-"));
+  try {
+    cpSync(join(PROJECT_ROOT, "chart"), dir, { recursive: true });
+    writeFileSync(join(dir, "templates/named-preview.yaml"), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: named\ndata:\n  out: {{ ${call} | toJson }}\n`);
+    writeFileSync(join(dir, "preview-values.json"), JSON.stringify(values));
+    const run = helm("template", "lhnp", dir, "--show-only", "templates/named-preview.yaml", "-f", join(dir, "preview-values.json"));
+    assert.is(run.code, 0, run.stderr);
+    return (readYamlStream(run.stdout)[0] as { data: { out: string } }).data.out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const FAKE_NODES = [
+  {
+    metadata: { name: "server-1", labels: { "node-role.kubernetes.io/control-plane": "true" }, annotations: { "projectcalico.org/IPv4VXLANTunnelAddr": "192.168.10.64" } },
+    spec: { podCIDR: "10.42.0.0/24", podCIDRs: ["10.42.0.0/24", "2001:db8:42::/64"] },
+    status: { addresses: [{ type: "InternalIP", address: "172.16.0.10" }, { type: "Hostname", address: "server-1" }] },
+  },
+  {
+    metadata: { name: "agent-1", labels: {}, annotations: { "projectcalico.org/IPv4IPIPTunnelAddr": "192.168.11.0" } },
+    spec: { podCIDR: "10.42.1.0/24" },
+    status: { addresses: [{ type: "InternalIP", address: "172.16.0.11" }] },
+  },
+  { metadata: { name: "new-node" }, spec: {} },
+];
+
+test("host sources per CNI, from the Node objects lookup returns", () => {
+  const sources = (cni: string, key: string) => renderNamed(`include "lhnp.nodeSources" (list .Values.global.cni .Values.global.key .Values.global.nodes)`, { global: { cni, key, nodes: FAKE_NODES } });
+  // kube-router, canal: the flannel.1 address, the network address of each podCIDR (both families).
+  assert.is(sources("kube-router", "nodeCIDRs"), "10.42.0.0/32 2001:db8:42::/128 10.42.1.0/32");
+  assert.is(sources("canal", "kubeAPIServerSourceCIDRs"), "10.42.0.0/32 2001:db8:42::/128", "control-plane Nodes only");
+  // calico: tunnel addresses and InternalIPs.
+  assert.is(sources("calico", "nodeCIDRs"), "192.168.10.64/32 172.16.0.10/32 192.168.11.0/32 172.16.0.11/32");
+  assert.is(sources("calico", "kubeAPIServerSourceCIDRs"), "192.168.10.64/32 172.16.0.10/32");
+  assert.is(renderNamed(`include "lhnp.nodeSources" (list "kube-router" "nodeCIDRs" list)`, {}), "", "no Nodes, no sources");
+});
+
+test("cni: auto follows type; under helm template a non-generic CNI with an empty list fails naming the value", () => {
+  for (const [type, cni] of [["k3s", "kube-router"], ["rke2", "canal"], ["rke1", "canal"], ["none", "generic"]]) {
+    assert.is(renderNamed(`include "lhnp.cni" .`, { networkPolicies: { cni: "auto", type } }), cni, type);
+  }
+  assert.is(renderNamed(`include "lhnp.cni" .`, { networkPolicies: { cni: "calico", type: "k3s" } }), "calico");
+  const k3s = helmTemplate("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.cni=auto");
+  assert.is.not(k3s.code, 0);
+  assert.match(k3s.stderr, "networkPolicies.nodeCIDRs: on kube-router, NFS mounts from other nodes arrive from each node's flannel.1 address");
+  assert.match(k3s.stderr, "List those addresses as /32, or set networkPolicies.cni=generic");
+  const api = helmTemplate("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.cni=calico", "--set", "networkPolicies.nodeCIDRs={192.168.11.0/32}");
+  assert.match(api.stderr, "networkPolicies.kubeAPIServerSourceCIDRs: on calico, an API server on another control-plane node calls the webhooks from each node's tunnel address");
+  // Given, the lists are used as they are, and no Node is read.
+  const given = helmTemplate("-f", "chart/ci/k3s-kube-router-values.yaml");
+  assert.is(given.code, 0, given.stderr);
+  assert.match(given.stdout, 'cidr: "10.42.2.0/32"');
+  assert.not.match(given.stdout, "0.0.0.0/0");
 });
 
 /**

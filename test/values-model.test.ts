@@ -46,7 +46,7 @@ test("every value has a description, an example and (leaves) a type", () => {
   assert.is(model.features.length, 1);
   const rows = {
     longhorn: 1 + 3,
-    networkPolicies: 1 + 2, // the group, enabled, type
+    networkPolicies: 1 + 3, // the group, enabled, type, cni
     components: 1 + 19 * 5, // the group; per component its group, enabled and three extras
     ui: 1 + 1,
     features: 1 + 1,

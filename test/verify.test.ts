@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT, runCli, SPEC_VERSIONS } from "./helpers.ts";
 
-const CI_CASES = ["all-options", "defaults", "disabled", "egress", "egress-defaults", "upgrade"];
+const CI_CASES = ["all-options", "defaults", "disabled", "egress", "egress-defaults", "k3s-kube-router", "upgrade"];
 const work = mkdtempSync(join(tmpdir(), "lhnp-verify-"));
 
 /** A copy of the generated chart with one template edited. */

@@ -120,3 +120,73 @@ app.kubernetes.io/managed-by: {{ $root.Release.Service }}
 {{ toYaml . }}
 {{- end }}
 {{- end }}
+
+{{- /* The CNI enforcing the policies: networkPolicies.cni, or for auto the CNI of networkPolicies.type's distribution. */}}
+{{- define "lhnp.cni" -}}
+{{- $np := .Values.networkPolicies }}
+{{- if eq $np.cni "auto" }}
+{{- get (dict "k3s" "kube-router" "rke2" "canal" "rke1" "canal" "none" "generic") $np.type }}
+{{- else }}
+{{- $np.cni }}
+{{- end }}
+{{- end }}
+
+{{- /*
+The source CIDRs, space-separated, from which the CNI shows host traffic of other nodes (key
+nodeCIDRs) or API server calls (key kubeAPIServerSourceCIDRs). Args: (list $ key).
+- The list, when given.
+- generic: nothing, which leaves the rule open to any source (NOTES says so).
+- kube-router, canal: each (control-plane) Node's flannel.1 address, the network address of its
+  spec.podCIDRs (flannel pkg/backend/vxlan; k3s and RKE2 use flannel VXLAN).
+- calico: each (control-plane) Node's tunnel addresses (projectcalico.org annotations) and InternalIPs.
+Without a cluster (helm template) or with nothing found, the render fails naming the value.
+*/}}
+{{- define "lhnp.hostSources" -}}
+{{- $root := index . 0 }}
+{{- $key := index . 1 }}
+{{- $given := index $root.Values.networkPolicies $key }}
+{{- $cni := include "lhnp.cni" $root }}
+{{- if $given }}
+{{- join " " $given }}
+{{- else if ne $cni "generic" }}
+{{- $nodes := lookup "v1" "Node" "" "" }}
+{{- $found := include "lhnp.nodeSources" (list $cni $key ($nodes.items | default list)) | splitList " " | compact }}
+{{- if not $found }}
+{{- $what := ternary "each node's tunnel address (Node annotation projectcalico.org/IPv4IPIPTunnelAddr or IPv4VXLANTunnelAddr) and InternalIP" "each node's flannel.1 address, the first address of its spec.podCIDR (kubectl get nodes -o jsonpath='{range .items[*]}{.spec.podCIDR}{\"\\n\"}{end}')" (eq $cni "calico") }}
+{{- if eq $key "nodeCIDRs" }}
+{{- fail (printf "networkPolicies.nodeCIDRs: on %s, NFS mounts from other nodes arrive from %s; no Node could be read (helm template has no cluster, or the release may not list Nodes). List those addresses as /32, or set networkPolicies.cni=generic to leave NFS 2049 open to any source" $cni $what) }}
+{{- else }}
+{{- fail (printf "networkPolicies.kubeAPIServerSourceCIDRs: on %s, an API server on another control-plane node calls the webhooks from %s; no control-plane Node could be read (helm template has no cluster, a managed control plane has none, or the release may not list Nodes). List those addresses as /32 (an external API server: its egress CIDR), or set networkPolicies.cni=generic to leave the webhook ports open to any source" $cni $what) }}
+{{- end }}
+{{- end }}
+{{- $found | uniq | join " " }}
+{{- end }}
+{{- end }}
+
+{{- /* The source CIDRs of the given Node objects for a CNI, space-separated (see lhnp.hostSources). Args: (list cni key nodes). */}}
+{{- define "lhnp.nodeSources" -}}
+{{- $cni := index . 0 }}
+{{- $key := index . 1 }}
+{{- $found := list }}
+{{- range index . 2 }}
+{{- $labels := .metadata.labels | default dict }}
+{{- if or (eq $key "nodeCIDRs") (hasKey $labels "node-role.kubernetes.io/control-plane") (hasKey $labels "node-role.kubernetes.io/master") }}
+{{- if eq $cni "calico" }}
+{{- $annotations := .metadata.annotations | default dict }}
+{{- range $name := list "projectcalico.org/IPv4IPIPTunnelAddr" "projectcalico.org/IPv4VXLANTunnelAddr" "projectcalico.org/IPv4WireguardInterfaceAddr" "projectcalico.org/IPv6VXLANTunnelAddr" }}
+{{- with index $annotations $name }}{{ $found = append $found (printf "%s/%s" . (ternary "128" "32" (contains ":" .))) }}{{ end }}
+{{- end }}
+{{- range ((.status | default dict).addresses | default list) }}
+{{- if eq .type "InternalIP" }}{{ $found = append $found (printf "%s/%s" .address (ternary "128" "32" (contains ":" .address))) }}{{ end }}
+{{- end }}
+{{- else }}
+{{- $spec := .spec | default dict }}
+{{- range ($spec.podCIDRs | default (compact (list ($spec.podCIDR | default "")))) }}
+{{- $network := first (splitList "/" .) }}
+{{- $found = append $found (printf "%s/%s" $network (ternary "128" "32" (contains ":" $network))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $found | uniq | join " " }}
+{{- end }}

@@ -90,6 +90,15 @@ so the local iSCSI 3260 initiator keeps working with no rule at all; the lists d
 hosts reach NFS 2049 and the webhooks. Check the real sources in your CNI's flow logs
 before narrowing them.
 
+\`networkPolicies.cni\` fills the lists for you where the source is known: with \`kube-router\` or
+\`canal\` (\`auto\` on k3s, RKE2 and RKE1) each Node's flannel.1 address (the network address of its
+\`spec.podCIDR\`), with \`calico\` each Node's tunnel addresses and InternalIPs; the API server list
+takes the control-plane Nodes only. They are read with helm's \`lookup\` at install and upgrade, so
+run \`helm upgrade\` after nodes join or leave. \`helm template\` (and Argo CD, which renders with it)
+has no cluster to read: the render then fails and names the list to give, with the command that
+prints the addresses. \`generic\` (the default for now) keeps the lists as plain ipBlocks, empty
+meaning any source.
+
 | CNI | Source of another node's host traffic | What to list |
 |---|---|---|
 | [Cilium](https://docs.cilium.io/en/stable/security/policy/layer3/#selecting-nodes-with-cidr-ipblock), default \`policy-cidr-match-mode\` | the identities \`remote-node\`, \`host\`, \`kube-apiserver\`: no \`ipBlock\` matches them | nothing: keep both lists empty ([longhorn#13802](https://github.com/longhorn/longhorn/issues/13802) is volume attach broken on Cilium) |

@@ -6,6 +6,8 @@ import { commentText } from "../../lib/safe-text.ts";
 import { groupSchema, renderValuesYaml, sharedDefinitions, type ValueGroup, type ValueLeaf, type ValueNode } from "./values-model.ts";
 
 export const INGRESS_TYPES = ["k3s", "rke2", "rke1", "none"] as const;
+/** The CNIs whose host traffic the chart knows how to admit; `auto` follows `type`. */
+export const CNIS = ["auto", "generic", "kube-router", "canal", "calico"] as const;
 
 export interface ValuesModel {
   newestGA: string;
@@ -335,6 +337,22 @@ export function valueTree(model: ValuesModel): ValueNode[] {
           ],
           "--set networkPolicies.type=rke2",
         ),
+        leaf(
+          "cni",
+          "string",
+          "generic",
+          { type: "string", enum: [...CNIS] },
+          [
+            `The CNI enforcing the policies, which decides what address another node's host traffic carries: ${CNIS.join(" | ")}.`,
+            "auto: from type (k3s: kube-router; rke2, rke1: canal; none: generic). kube-router and canal (flannel VXLAN):",
+            "each node's flannel.1 address, the first address of its spec.podCIDR; calico: each node's tunnel address and",
+            "InternalIP. For these, empty nodeCIDRs / kubeAPIServerSourceCIDRs are read from the Nodes at install and upgrade",
+            "(helm lookup; control-plane Nodes for the API server), and `helm template` fails naming the value to give.",
+            "generic (the default, as before this value existed): the lists are plain ipBlocks, and an empty list leaves its",
+            "ports open to any source.",
+          ],
+          "--set networkPolicies.cni=calico",
+        ),
         group(
           "components",
           ["Per component: `enabled: false` drops that component's policy, leaving its pods unrestricted."],
@@ -364,7 +382,10 @@ export function valueTree(model: ValuesModel): ValueNode[] {
           "list of CIDRs",
           [],
           { allOf: [ref("cidrList")] },
-          ["Source CIDRs of kube-apiserver calls to the Longhorn webhooks (e.g. the control-plane node addresses).", "Empty: the webhook ports are open to any source."],
+          [
+            "Source CIDRs of kube-apiserver calls to the Longhorn webhooks, as the CNI sees them (see cni).",
+            "Empty: read from the control-plane Nodes at install (cni other than generic), or open to any source (generic).",
+          ],
           "--set 'networkPolicies.kubeAPIServerSourceCIDRs={10.0.0.10/32,10.0.0.11/32}'",
           { note: CNI_NOTE },
         ),
@@ -373,7 +394,10 @@ export function valueTree(model: ValuesModel): ValueNode[] {
           "list of CIDRs",
           [],
           { allOf: [ref("cidrList")] },
-          ["Source CIDRs of host clients on other nodes (NFS 2049 from the kernel NFS client).", "Empty: that port is open to any source."],
+          [
+            "Source CIDRs of host clients on other nodes (NFS 2049 from the kernel NFS client), as the CNI sees them (see cni).",
+            "Empty: read from the Nodes at install (cni other than generic), or open to any source (generic).",
+          ],
           "--set 'networkPolicies.nodeCIDRs={10.0.0.0/24,fd00:10::/64}'",
         ),
         leaf(

@@ -313,6 +313,13 @@ export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string
 }
 
 /**
+ * What `lookup` reads on a three-node k3s cluster (cni kube-router): each Node's flannel.1 address,
+ * the network address of its podCIDR, and the server's for the API server. helm template has no
+ * cluster, so the cases give them as values.
+ */
+const K3S_SOURCES = { nodeCIDRs: ["10.42.0.0/32", "10.42.1.0/32", "10.42.2.0/32"], kubeAPIServerSourceCIDRs: ["10.42.0.0/32"] };
+
+/**
  * chart/ci/*-values.yaml: the cases `ct lint` and `make lint` check, and the golden tests render
  * for every version.
  */
@@ -322,6 +329,8 @@ export function ciValues(model: ValuesModel): OutputFile[] {
   const cases: Record<string, ValuesOverride<ChartValues>> = {
     disabled: { networkPolicies: { enabled: false } },
     defaults: { networkPolicies: { enabled: true } },
+    // On k3s (cni auto: kube-router) with the addresses helm's lookup reads from three Nodes.
+    "k3s-kube-router": { networkPolicies: { enabled: true, cni: "auto", ...K3S_SOURCES } },
     "all-options": {
       longhorn: { version: `v${model.newestGA}.1`, namespace: "storage" },
       networkPolicies: {
