@@ -1,15 +1,20 @@
 // Part of `make build` (after tsc): what netpolgen would otherwise compute at every start, computed
 // once into build/generated/:
 //   spec-validator.cjs    schema/spec.schema.json compiled by Ajv into standalone code
-// Each file records what it was made from (the schema, the library's version), and netpolgen uses
-// it only while that still holds, compiling in process otherwise: a stale or missing file costs
-// time, never a different result. Never committed (build/ is ignored).
+//   helm-templates.cjs    generator/targets/helm/templates/*.hbs precompiled by Handlebars
+// Each file records what it was made from (the schema, the templates' text, the library's version),
+// and netpolgen uses it only while that still holds, compiling in process otherwise: a stale or
+// missing file costs time, never a different result. Never committed (build/ is ignored).
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { PROJECT_ROOT } from "../generator/lib/files.ts";
 import { standaloneValidatorCode, STANDALONE_VALIDATOR } from "../generator/loader/spec-validator.ts";
+import { PRECOMPILED_TEMPLATES, precompiledTemplatesCode } from "../generator/targets/helm/templates.ts";
 
-const artifacts: [string, () => string | Promise<string>][] = [[STANDALONE_VALIDATOR, standaloneValidatorCode]];
+const artifacts: [string, () => string | Promise<string>][] = [
+  [STANDALONE_VALIDATOR, standaloneValidatorCode],
+  [PRECOMPILED_TEMPLATES, precompiledTemplatesCode],
+];
 
 for (const [path, code] of artifacts) {
   const file = join(PROJECT_ROOT, path);

@@ -1,6 +1,7 @@
 // What `make build` compiles ahead of time into build/generated/ (scripts/build-artifacts.ts): the
-// spec schema as Ajv standalone code. netpolgen must use it while it is current, ignore it once its
-// sources change, and get from it exactly what compiling in process gives.
+// spec schema as Ajv standalone code and the chart's templates precompiled by Handlebars. netpolgen
+// must use them while they are current, ignore them once their sources change, and get from them
+// exactly what compiling in process gives.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -8,9 +9,11 @@ import * as assert from "uvu/assert";
 import { checkSchema, indexValidator } from "../generator/loader/schema-check.ts";
 import { parseYaml } from "../generator/loader/source.ts";
 import { compileSpecValidator, loadSpecValidator, STANDALONE_VALIDATOR } from "../generator/loader/spec-validator.ts";
-import { PROJECT_ROOT } from "./helpers.ts";
+import { renderChart } from "../generator/targets/helm/render-chart.ts";
+import { compileTemplates, loadTemplates, PRECOMPILED_TEMPLATES, templatesFrom } from "../generator/targets/helm/templates.ts";
+import { loadVersion, PROJECT_ROOT, SPEC_VERSIONS } from "./helpers.ts";
 
-/** A scratch folder inside build/, so that the copies below resolve ajv as the real one does. */
+/** A scratch folder inside build/, so that the copies below resolve ajv and handlebars as the real ones do. */
 function scratch(): string {
   return mkdtempSync(join(PROJECT_ROOT, "build", "test-artifacts-"));
 }
@@ -30,8 +33,9 @@ function specFiles(): string[] {
   return out;
 }
 
-test("make build compiled the spec schema, and netpolgen uses it", () => {
+test("make build compiled the spec schema and the templates, and netpolgen uses them", () => {
   assert.is(loadSpecValidator().origin, "standalone", `${STANDALONE_VALIDATOR} is missing or stale: run make build`);
+  assert.is(loadTemplates().origin, "precompiled", `${PRECOMPILED_TEMPLATES} is missing or stale: run make build`);
 });
 
 test("the standalone validator reports exactly what Ajv compiled in process reports", () => {
@@ -74,6 +78,32 @@ test("a standalone validator made from another schema, or that does not load, is
     writeFileSync(copy, code);
     assert.is(loadSpecValidator(copy).origin, "standalone");
     assert.is(loadSpecValidator(join(dir, "missing.cjs")).origin, "runtime");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the precompiled templates render the chart byte for byte as templates compiled in process", () => {
+  const specs = SPEC_VERSIONS.map(loadVersion);
+  const precompiled = renderChart(specs, "0.0.0", loadTemplates().templates);
+  const compiled = renderChart(specs, "0.0.0", compileTemplates());
+  assert.is(precompiled.length, compiled.length);
+  precompiled.forEach((file, i) => assert.equal(file, compiled[i], file.path));
+});
+
+test("precompiled templates made from other template text, or that do not load, are not used", () => {
+  const dir = scratch();
+  try {
+    const code = readFileSync(join(PROJECT_ROOT, PRECOMPILED_TEMPLATES), "utf8");
+    const stale = join(dir, "stale.cjs");
+    writeFileSync(stale, `${code}\nexports.sources["rule.yaml.hbs"] = "an older rule";\n`);
+    assert.is(templatesFrom(stale).origin, "runtime");
+    const broken = join(dir, "broken.cjs");
+    writeFileSync(broken, code.slice(0, code.length / 2));
+    assert.is(templatesFrom(broken).origin, "runtime");
+    const copy = join(dir, "copy.cjs");
+    writeFileSync(copy, code);
+    assert.is(templatesFrom(copy).origin, "precompiled");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
