@@ -6,6 +6,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { PROJECT_ROOT, readBytes, readText } from "./lib/files.ts";
 import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./lib/diagnostics.ts";
 import type { SpecLoader } from "./loader/load.ts";
+import type { ParsedSpecs } from "./loader/parsed-specs.ts";
 import type { ResolvedSpec } from "./loader/model.ts";
 import type { Checkout } from "./report/audit.ts";
 import type { VerifyRequest, VerifyResult } from "./verify/verify.ts";
@@ -17,6 +18,7 @@ import { extraFiles, replaceDirectoryAtomically, staleFiles, writeFilesAtomicall
  */
 const stages = {
   loader: () => import("./loader/load.ts"),
+  parsedSpecs: () => import("./loader/parsed-specs.ts"),
   pipeline: () => import("./pipeline.ts"),
   audit: () => import("./report/audit.ts"),
   diff: () => import("./report/diff.ts"),
@@ -46,9 +48,14 @@ function displayPath(io: Io, file: string): string {
 }
 
 async function loaderFor(io: Io): Promise<SpecLoader> {
-  const { SpecLoader } = await stages.loader();
+  const [{ SpecLoader }, parsed] = await Promise.all([stages.loader(), parsedSpecs()]);
   // The loader sees display paths, so every diagnostic names files the way the user would.
-  return new SpecLoader((file) => readBytes(resolve(io.cwd, file)));
+  return new SpecLoader((file) => readBytes(resolve(io.cwd, file)), parsed);
+}
+
+/** The spec files the build parsed already, when they were parsed by the code running now. */
+async function parsedSpecs(): Promise<ParsedSpecs | undefined> {
+  return (await stages.parsedSpecs()).loadParsedSpecs();
 }
 
 function specFilesIn(dir: string): string[] {
@@ -97,13 +104,13 @@ async function loadVersion(io: Io, specDir: string, product: string, version: st
 
 /** What verify and diff share: the chart and values files checked, every spec version, helm. */
 async function renderSetup(io: Io, options: { chart: string; values: string[]; namespace: string; specDir: string }) {
-  const [{ loadSpecs }, { helmBinary }] = await Promise.all([stages.pipeline(), stages.helm()]);
+  const [{ loadSpecs }, { helmBinary }, parsed] = await Promise.all([stages.pipeline(), stages.helm(), parsedSpecs()]);
   const chart = resolve(io.cwd, options.chart);
   if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
   for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
   const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
   /** In version order (specFilesIn sorts numerically). */
-  const ordered = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)));
+  const ordered = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)), parsed);
   const specs = new Map(ordered.map((s) => [s.version, s]));
   const specFor = (version: string): ResolvedSpec => {
     const spec = specs.get(minorOf(version));
@@ -179,8 +186,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(specDirOption())
     .action(async (options: { check?: boolean; specDir: string }) => {
       const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
-      const { generatedOutput, loadSpecs } = await stages.pipeline();
-      const specs = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)));
+      const [{ generatedOutput, loadSpecs }, parsed] = await Promise.all([stages.pipeline(), parsedSpecs()]);
+      const specs = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)), parsed);
       const output = generatedOutput(specs, chartVersion());
       const all = [...output.files, ...output.trees.flatMap((t) => t.files)];
       if (options.check) {
