@@ -1,5 +1,6 @@
-// The spec files parsed at build time (loader/parsed-specs.ts): a way of not doing work twice, so it
-// must give exactly what doing the work gives: the same data, lines, specs and diagnostics.
+// The spec files parsed at build time (loader/parsed-specs.ts) and the loader's memo of applied
+// chains (resolve.ts): both are ways of not doing work twice, so each must give exactly what doing
+// the work gives: the same data, lines, specs and diagnostics.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -105,6 +106,25 @@ test("parsed files made by other code, or unreadable, are not used", () => {
     assert.is(parsedSpecsFrom(join(dir, "missing.json")), undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("one loader resolving every version, in any order, gives what a loader per version gives", () => {
+  for (const folder of folders()) {
+    const files = yamlFiles(folder);
+    const alone = files.map((file) => new SpecLoader(read).load(file));
+    for (const order of [files, [...files].reverse()]) {
+      const shared = new SpecLoader(read);
+      const results = new Map(order.map((file) => [file, shared.load(file)]));
+      files.forEach((file, i) => assert.equal(results.get(file), alone[i], `${folder}: ${file}`));
+      // Loading again gives the same, and a spec of its own: changing one changes no other.
+      const again = shared.load(files[files.length - 1]!);
+      assert.equal(again, alone[alone.length - 1]);
+      if (again.spec && again.spec.flows.length > 0) {
+        const first = shared.load(files[files.length - 1]!).spec!;
+        assert.is.not(first.flows[0], again.spec.flows[0]);
+      }
+    }
   }
 });
 

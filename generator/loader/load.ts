@@ -5,7 +5,7 @@ import type { Diagnostic } from "../lib/diagnostics.ts";
 import { checkDocument, checkResolved, type Locate } from "./check.ts";
 import type { FlowSpec, ResolvedSpec } from "./model.ts";
 import type { ParsedSpecs } from "./parsed-specs.ts";
-import { resolveSpec, type SpecDocument } from "./resolve.ts";
+import { resolveSpec, type ResolveMemo, type SpecDocument } from "./resolve.ts";
 import { checkSchema } from "./schema-check.ts";
 import { parseYaml, type SourceDocument } from "./source.ts";
 
@@ -23,6 +23,8 @@ export interface LoadResult {
 
 export class SpecLoader {
   private readonly documents = new Map<string, { document?: SpecDocument; diagnostics: Diagnostic[] }>();
+  /** Each version applied once, however many versions extend it. */
+  private readonly resolutions: ResolveMemo = new Map();
   private readonly readText: ReadText;
   private readonly parsed: ParsedSpecs | undefined;
 
@@ -45,7 +47,7 @@ export class SpecLoader {
       diagnostics.push(...parent.diagnostics);
       return parent.document ?? null;
     };
-    const resolved = resolveSpec(leaf.document, lookup);
+    const resolved = resolveSpec(leaf.document, lookup, this.resolutions);
     diagnostics.push(...resolved.diagnostics);
     if (!resolved.spec) return { diagnostics };
     diagnostics.push(...checkResolved(resolved.spec, this.locate));
