@@ -1,6 +1,5 @@
 // The command line: reads arguments and files, runs the pipeline, prints, and sets the exit code.
 import { Command, CommanderError, Option } from "commander";
-import { load } from "js-yaml";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { PROJECT_ROOT, readBytes, readText } from "./lib/files.ts";
@@ -13,8 +12,9 @@ import type { VerifyRequest, VerifyResult } from "./verify/verify.ts";
 import { extraFiles, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./lib/write.ts";
 
 /**
- * The stages, loaded when a command needs them: the loader compiles the spec schema and verify loads
- * the Kubernetes schemas, which `--help` and `--version` should not wait for.
+ * The stages, loaded when a command needs them: the loader and the renderer bring the YAML and
+ * template libraries, verify the Kubernetes schemas, none of which `--help` and `--version` should
+ * wait for.
  */
 const stages = {
   loader: () => import("./loader/load.ts"),
@@ -25,6 +25,7 @@ const stages = {
   show: () => import("./report/show.ts"),
   verify: () => import("./verify/verify.ts"),
   helm: () => import("./verify/helm.ts"),
+  yaml: () => import("js-yaml"),
 };
 
 
@@ -241,7 +242,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const label = options.values.length > 0 ? options.values.join(" + ") : "chart defaults";
         results.push(verify({ ...base, version: specFor(options.version).version, valueFiles, label }));
       } else {
-        results.push(...verifyAll(verify, base, ordered.map((s) => s.version)));
+        const { load } = await stages.yaml();
+        results.push(...verifyAll(verify, load, base, ordered.map((s) => s.version)));
       }
       if (options.output === "json") io.out(JSON.stringify(results, null, 2));
       else {
@@ -341,6 +343,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
  */
 function verifyAll(
   verify: (request: VerifyRequest) => VerifyResult,
+  load: (text: string) => unknown,
   base: Omit<VerifyRequest, "version" | "valueFiles" | "label">,
   versions: readonly string[],
 ): VerifyResult[] {

@@ -64,8 +64,19 @@ const INGRESS_PRESETS: { type: string; peers: object[] }[] = [
   },
 ];
 
+/**
+ * YAML text of each value dumped during one renderChart, by its JSON: the same selectors and port
+ * lists recur in every version, and dump() gives the same text for the same data.
+ */
+const dumped = new Map<string, string>();
+
 function yamlBlock(value: unknown, indent: number): string {
-  const text = dump(value, { indent: 2, lineWidth: -1, noRefs: true, quotingType: '"' }).trimEnd();
+  const key = JSON.stringify(value);
+  let text = dumped.get(key);
+  if (text === undefined) {
+    text = dump(value, { indent: 2, lineWidth: -1, noRefs: true, quotingType: '"' }).trimEnd();
+    dumped.set(key, text);
+  }
   const pad = " ".repeat(indent);
   return text
     .split("\n")
@@ -235,14 +246,16 @@ function renderChartYaml(model: ValuesModel, chartVersion: string, kubeVersion: 
  * compare the build's precompiled templates with templates compiled in process.
  */
 export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string, templates: Templates = loadTemplates().templates): OutputFile[] {
+  dumped.clear();
   const model = valuesModel(specs);
   const plans = specs.map((spec) => ({ spec, plan: planVersion(spec) }));
+  const valuesYaml = renderValuesYaml(model);
   const files: OutputFile[] = [
     { path: "Chart.yaml", content: renderChartYaml(model, chartVersion, ">=1.25.0-0") },
-    { path: "values.yaml", content: renderValuesYaml(model) },
+    { path: "values.yaml", content: valuesYaml },
     {
       path: "README.md",
-      content: renderChartReadme(renderValuesYaml(model), {
+      content: renderChartReadme(valuesYaml, {
         name: CHART_NAME,
         versions: model.versions,
         newestGA: model.newestGA,
