@@ -9,7 +9,7 @@ import type { ParsedSpecs } from "./loader/parsed-specs.ts";
 import type { ResolvedSpec } from "./loader/model.ts";
 import type { Checkout } from "./report/audit.ts";
 import type { VerifyRequest, VerifyResult } from "./verify/verify.ts";
-import { extraFiles, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./lib/write.ts";
+import { extraFiles, holdsExactly, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./lib/write.ts";
 
 /**
  * The stages, loaded when a command needs them: the loader and the renderer bring the YAML and
@@ -207,16 +207,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(EXIT_INVALID);
         return;
       }
-      // A tree is replaced as a whole: files in it that netpolgen did not write would be lost.
-      const foreign = output.trees.flatMap((t) => extraFiles(PROJECT_ROOT, t.dir, t.files)).filter((path) => !isGenerated(join(PROJECT_ROOT, path)));
-      if (foreign.length > 0) {
-        for (const path of foreign) io.err(`${path}: not written by netpolgen; generate replaces ${path.split("/")[0]}/ as a whole and would delete it`);
-        io.err(`nothing written: move ${foreign.length === 1 ? "that file" : "those files"} out (edit spec/ or the generator instead), then run generate again`);
-        setExit(EXIT_INVALID);
-        return;
+      // Up to date already (the usual case): no foreign file can be in a tree that holds exactly the
+      // generated files, and nothing needs writing; the files are in place all the same.
+      const upToDate = staleFiles(PROJECT_ROOT, output.files).length === 0 && output.trees.every((t) => holdsExactly(PROJECT_ROOT, t.dir, t.files));
+      if (!upToDate) {
+        // A tree is replaced as a whole: files in it that netpolgen did not write would be lost.
+        const foreign = output.trees.flatMap((t) => extraFiles(PROJECT_ROOT, t.dir, t.files)).filter((path) => !isGenerated(join(PROJECT_ROOT, path)));
+        if (foreign.length > 0) {
+          for (const path of foreign) io.err(`${path}: not written by netpolgen; generate replaces ${path.split("/")[0]}/ as a whole and would delete it`);
+          io.err(`nothing written: move ${foreign.length === 1 ? "that file" : "those files"} out (edit spec/ or the generator instead), then run generate again`);
+          setExit(EXIT_INVALID);
+          return;
+        }
+        writeFilesAtomically(PROJECT_ROOT, output.files);
+        for (const tree of output.trees) replaceDirectoryAtomically(PROJECT_ROOT, tree.dir, tree.files);
       }
-      writeFilesAtomically(PROJECT_ROOT, output.files);
-      for (const tree of output.trees) replaceDirectoryAtomically(PROJECT_ROOT, tree.dir, tree.files);
       io.out(`wrote ${all.length} files (${output.files.map((f) => f.path).join(", ")}, ${output.trees.map((t) => `${t.dir}/`).join(", ")})`);
     });
 
