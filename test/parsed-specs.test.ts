@@ -63,7 +63,7 @@ test("a document from the parsed files is the document parsed anew: data and the
     taken++;
     assert.ok(fresh, file);
     assert.equal(cached.data, fresh!.data, file);
-    assert.equal(cached.positions, fresh!.positions, file);
+    assert.equal(cached.positions(), fresh!.positions(), file);
     for (const path of pathsOf(fresh!.data)) {
       for (const key of [false, true]) assert.is(cached.lineOf(path, { key }), fresh!.lineOf(path, { key }), `${file} ${JSON.stringify(path)} key=${key}`);
     }

@@ -10,7 +10,8 @@
 // and this module, lib/diagnostics), the schema and the versions of yaml and Ajv, and is ignored
 // when any of them differs. Anything else (another file, an edited one, bytes that are not UTF-8)
 // is parsed as before. What a file gets either way is the same: the same data, the same lines
-// (lineIn answers from the same positions), the same per-file checks after it (check.ts).
+// (lineIn answers from the stored positions as lineOf does from the parsed document; the tests
+// compare every path of every spec), the same per-file checks after it (check.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { extname, join } from "node:path";
@@ -81,7 +82,7 @@ export class ParsedSpecs {
     const json = text === undefined ? undefined : this.byText.get(text);
     if (json === undefined) return undefined;
     const { data, positions } = JSON.parse(json) as { data: unknown; positions: Positions };
-    return { file, data, lineOf: (path, options) => lineIn(positions, path, options), positions };
+    return { file, data, lineOf: (path, options) => lineIn(positions, path, options), positions: () => positions };
   }
 
   get size(): number {
@@ -125,9 +126,10 @@ export function parsedSpecsJson(files: readonly { path: string; bytes: Uint8Arra
     if (text === undefined) continue;
     const parsed = parseYaml(path, bytes);
     if (!parsed.document || parsed.diagnostics.length > 0 || checkSchema(parsed.document).length > 0) continue;
-    const document = JSON.stringify({ data: parsed.document.data, positions: parsed.document.positions });
+    const positions = parsed.document.positions();
+    const document = JSON.stringify({ data: parsed.document.data, positions });
     const copy = JSON.parse(document) as { data: unknown; positions: Positions };
-    if (!sameData(copy.data, parsed.document.data) || !sameData(copy.positions, parsed.document.positions)) continue;
+    if (!sameData(copy.data, parsed.document.data) || !sameData(copy.positions, positions)) continue;
     out.files.push({ text, document });
   }
   return `${JSON.stringify(out)}\n`;

@@ -22,8 +22,11 @@ export interface SourceDocument {
   data: unknown;
   /** The line of the value at `path` (of its key, when `key` is true); falls back to the nearest ancestor. */
   lineOf(path: DocPath, options?: { key?: boolean }): number;
-  /** Where every node of the document starts: what lineOf answers from (plain data, for spec-cache.ts). */
-  positions: Positions;
+  /**
+   * Where every node of the document starts, as plain data (built on first call): what lineIn
+   * answers lineOf from, for a document stored by parsed-specs.ts.
+   */
+  positions(): Positions;
 }
 
 /**
@@ -114,8 +117,35 @@ export function parseYaml(file: string, input: string | Uint8Array): ParseResult
     return fail(structure.firstAliasLine || 1, `invalid YAML: ${firstLine(String((error as Error)?.message ?? error))}`);
   }
 
-  const positions = positionsOf(doc.contents, lineAt);
-  return { document: { file, data, lineOf: (path, options) => lineIn(positions, path, options), positions }, diagnostics: [] };
+  const { isMap, isPair, isScalar, isSeq } = yaml();
+  const lineOf = (path: DocPath, options: { key?: boolean } = {}): number => {
+    let node: unknown = doc.contents;
+    let best = lineAt(rangeStart(node)) || 1;
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i];
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) return best;
+        const keyLine = lineAt(rangeStart(pair.key));
+        if (last && options.key) return keyLine || best;
+        node = pair.value;
+        best = lineAt(rangeStart(node)) || keyLine || best;
+      } else if (isSeq(node) && typeof segment === "number") {
+        node = node.items[segment];
+        if (node === undefined) return best;
+        best = lineAt(rangeStart(node)) || best;
+      } else {
+        return best;
+      }
+    }
+    return best;
+  };
+  // Built only when asked for (by the build, to store the document): it costs a line lookup per node.
+  let positions: Positions | undefined;
+  const positionsOfDocument = (): Positions => (positions ??= positionsOf(doc.contents, lineAt));
+
+  return { document: { file, data, lineOf, positions: positionsOfDocument }, diagnostics: [] };
 }
 
 /** The positions of a parsed node and everything under it. */
@@ -134,8 +164,9 @@ function positionsOf(node: unknown, lineAt: (offset: number | undefined) => numb
 }
 
 /**
- * The line of the value at `path` (of its key, when `key` is true): the nearest ancestor's when the
- * path leaves the document; the first entry of a map wins when a key repeats.
+ * The line of the value at `path` (of its key, when `key` is true) in stored positions: what lineOf
+ * answers from the parsed document (the nearest ancestor's when the path leaves the document; the
+ * first entry of a map when a key repeats).
  */
 export function lineIn(positions: Positions, path: DocPath, options: { key?: boolean } = {}): number {
   const lineOfNode = (node: Positions | undefined): number => (typeof node === "number" ? node : (node?.line ?? 0));
