@@ -16,8 +16,11 @@ setup:
 	@bash scripts/setup.sh
 
 # netpolgen runs compiled (build/); tsx runs the sources only in tests and developer scripts.
+# build-artifacts.ts then compiles into build/generated/ what netpolgen would otherwise compile at
+# every start (scripts/build-artifacts.ts says what).
 build: setup
 	npx --no-install tsc -p tsconfig.build.json
+	npx --no-install tsx scripts/build-artifacts.ts
 
 validate: build
 	$(NETPOLGEN) validate

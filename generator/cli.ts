@@ -6,17 +6,20 @@ import { PROJECT_ROOT, readBytes, readText } from "./lib/files.ts";
 import { minorOf } from "./lib/versions.ts";
 import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./lib/diagnostics.ts";
 import type { SpecLoader } from "./loader/load.ts";
+import type { ParsedSpecs } from "./loader/parsed-specs.ts";
 import type { ResolvedSpec } from "./loader/model.ts";
 import type { Checkout } from "./report/audit.ts";
 import type { VerifyRequest, VerifyResult } from "./verify/verify.ts";
-import { extraFiles, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./lib/write.ts";
+import { extraFiles, holdsExactly, replaceDirectoryAtomically, staleFiles, writeFilesAtomically } from "./lib/write.ts";
 
 /**
- * The stages, loaded when a command needs them: the loader compiles the spec schema and verify loads
- * the Kubernetes schemas, which `--help` and `--version` should not wait for.
+ * The stages, loaded when a command needs them: the loader and the renderer bring the YAML and
+ * template libraries, verify the Kubernetes schemas, none of which `--help` and `--version` should
+ * wait for.
  */
 const stages = {
   loader: () => import("./loader/load.ts"),
+  parsedSpecs: () => import("./loader/parsed-specs.ts"),
   pipeline: () => import("./pipeline.ts"),
   audit: () => import("./report/audit.ts"),
   diff: () => import("./report/diff.ts"),
@@ -47,9 +50,14 @@ function displayPath(io: Io, file: string): string {
 }
 
 async function loaderFor(io: Io): Promise<SpecLoader> {
-  const { SpecLoader } = await stages.loader();
+  const [{ SpecLoader }, parsed] = await Promise.all([stages.loader(), parsedSpecs()]);
   // The loader sees display paths, so every diagnostic names files the way the user would.
-  return new SpecLoader((file) => readBytes(resolve(io.cwd, file)));
+  return new SpecLoader((file) => readBytes(resolve(io.cwd, file)), parsed);
+}
+
+/** The spec files the build parsed already, when they were parsed by the code running now. */
+async function parsedSpecs(): Promise<ParsedSpecs | undefined> {
+  return (await stages.parsedSpecs()).loadParsedSpecs();
 }
 
 function specFilesIn(dir: string): string[] {
@@ -98,13 +106,13 @@ async function loadVersion(io: Io, specDir: string, product: string, version: st
 
 /** What verify and diff share: the chart and values files checked, every spec version, helm. */
 async function renderSetup(io: Io, options: { chart: string; values: string[]; namespace: string; specDir: string }) {
-  const [{ loadSpecs }, { helmBinary }] = await Promise.all([stages.pipeline(), stages.helm()]);
+  const [{ loadSpecs }, { helmBinary }, parsed] = await Promise.all([stages.pipeline(), stages.helm(), parsedSpecs()]);
   const chart = resolve(io.cwd, options.chart);
   if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
   for (const file of options.values) if (!existsSync(resolve(io.cwd, file))) throw new UsageError(`${file}: no such values file`);
   const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
   /** In version order (specFilesIn sorts numerically). */
-  const ordered = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)));
+  const ordered = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)), parsed);
   const specs = new Map(ordered.map((s) => [s.version, s]));
   const specFor = (version: string): ResolvedSpec => {
     const spec = specs.get(specMinor(version));
@@ -180,8 +188,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(specDirOption())
     .action(async (options: { check?: boolean; specDir: string }) => {
       const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
-      const { generatedOutput, loadSpecs } = await stages.pipeline();
-      const specs = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)));
+      const [{ generatedOutput, loadSpecs }, parsed] = await Promise.all([stages.pipeline(), parsedSpecs()]);
+      const specs = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)), parsed);
       const output = generatedOutput(specs, chartVersion());
       const all = [...output.files, ...output.trees.flatMap((t) => t.files)];
       if (options.check) {
@@ -200,16 +208,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(EXIT_INVALID);
         return;
       }
-      // A tree is replaced as a whole: files in it that netpolgen did not write would be lost.
-      const foreign = output.trees.flatMap((t) => extraFiles(PROJECT_ROOT, t.dir, t.files)).filter((path) => !isGenerated(join(PROJECT_ROOT, path)));
-      if (foreign.length > 0) {
-        for (const path of foreign) io.err(`${path}: not written by netpolgen; generate replaces ${path.split("/")[0]}/ as a whole and would delete it`);
-        io.err(`nothing written: move ${foreign.length === 1 ? "that file" : "those files"} out (edit spec/ or the generator instead), then run generate again`);
-        setExit(EXIT_INVALID);
-        return;
+      // Up to date already (the usual case): no foreign file can be in a tree that holds exactly the
+      // generated files, and nothing needs writing; the files are in place all the same.
+      const upToDate = staleFiles(PROJECT_ROOT, output.files).length === 0 && output.trees.every((t) => holdsExactly(PROJECT_ROOT, t.dir, t.files));
+      if (!upToDate) {
+        // A tree is replaced as a whole: files in it that netpolgen did not write would be lost.
+        const foreign = output.trees.flatMap((t) => extraFiles(PROJECT_ROOT, t.dir, t.files)).filter((path) => !isGenerated(join(PROJECT_ROOT, path)));
+        if (foreign.length > 0) {
+          for (const path of foreign) io.err(`${path}: not written by netpolgen; generate replaces ${path.split("/")[0]}/ as a whole and would delete it`);
+          io.err(`nothing written: move ${foreign.length === 1 ? "that file" : "those files"} out (edit spec/ or the generator instead), then run generate again`);
+          setExit(EXIT_INVALID);
+          return;
+        }
+        writeFilesAtomically(PROJECT_ROOT, output.files);
+        for (const tree of output.trees) replaceDirectoryAtomically(PROJECT_ROOT, tree.dir, tree.files);
       }
-      writeFilesAtomically(PROJECT_ROOT, output.files);
-      for (const tree of output.trees) replaceDirectoryAtomically(PROJECT_ROOT, tree.dir, tree.files);
       io.out(`wrote ${all.length} files (${[...output.files.map((f) => f.path), ...output.trees.map((t) => `${t.dir}/`)].join(", ")})`);
     });
 
@@ -229,12 +242,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (Boolean(options.all) === Boolean(options.version)) throw new UsageError("verify needs either --version <version> or --all");
       if (options.all && options.values.length > 0) throw new UsageError("--all verifies the chart's ci/*-values.yaml cases; drop -f");
       const { ordered, specFor, base, valueFiles } = await renderSetup(io, options);
-      const [{ summary, verify }, { readYaml }] = await Promise.all([stages.verify(), stages.yaml()]);
+      const { summary, verify } = await stages.verify();
       const results: VerifyResult[] = [];
       if (options.version) {
         const label = options.values.length > 0 ? options.values.join(" + ") : "chart defaults";
         results.push(verify({ ...base, version: specFor(options.version).version, valueFiles, label }));
       } else {
+        const { readYaml } = await stages.yaml();
         results.push(...verifyAll(verify, readYaml, base, ordered.map((s) => s.version)));
       }
       if (options.output === "json") io.out(JSON.stringify(results, null, 2));

@@ -2,6 +2,7 @@
 import { DiagnosticError, type Diagnostic } from "./lib/diagnostics.ts";
 import type { ReadText } from "./loader/load.ts";
 import { SpecLoader } from "./loader/load.ts";
+import type { ParsedSpecs } from "./loader/parsed-specs.ts";
 import type { ResolvedSpec } from "./loader/model.ts";
 import { CHART_DIR, renderChart } from "./targets/helm/render-chart.ts";
 import type { OutputFile } from "./lib/write.ts";
@@ -13,9 +14,12 @@ export interface GeneratedOutput {
   trees: { dir: string; files: OutputFile[] }[];
 }
 
-/** Loads every given spec version; throws every diagnostic at once when any is invalid. */
-export function loadSpecs(specFiles: readonly string[], readText: ReadText): ResolvedSpec[] {
-  const loader = new SpecLoader(readText);
+/**
+ * Loads every given spec version; throws every diagnostic at once when any is invalid. `parsed`: the
+ * files the build parsed already (loader/parsed-specs.ts).
+ */
+export function loadSpecs(specFiles: readonly string[], readText: ReadText, parsed?: ParsedSpecs): ResolvedSpec[] {
+  const loader = new SpecLoader(readText, parsed);
   const diagnostics: Diagnostic[] = [];
   const specs: ResolvedSpec[] = [];
   for (const file of specFiles) {

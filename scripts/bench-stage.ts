@@ -6,7 +6,7 @@
 // Stages: validate (load, schema, checks and resolve of every version in a spec directory), parse
 // (the YAML parser alone, on the synthetic file), generate (load, then plan and render the chart in memory, then write it to a directory), verify
 // (helm template of that chart and the exact comparison on the model cluster). Prints one JSON line.
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as plainParse } from "yaml";
 import { PROJECT_ROOT, readText } from "../generator/lib/files.ts";
@@ -100,6 +100,10 @@ function chartVersion(): string {
 function generate(args: StageArgs): Omit<StageResult, "maxRssMB"> {
   if (!args.outDir) throw new Error("generate needs outDir");
   const files = specFiles(args.specDir);
+  // The chart of an earlier round made stale (untimed): replaceDirectoryAtomically leaves a directory
+  // that already holds exactly the files as it is, and replacing it is what this stage times.
+  const earlier = join(args.outDir, "chart");
+  if (existsSync(earlier)) writeFileSync(join(earlier, "stale.yaml"), "# an earlier round's chart\n");
   const elapsed = clock();
   const specs = loadSpecs(files, readText);
   const loaded = elapsed();

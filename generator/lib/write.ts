@@ -1,6 +1,6 @@
 // Writes a set of files so that a failure leaves the old ones in place: every file goes to a
 // temporary sibling first, and only when all are written are they renamed over the targets.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 export interface OutputFile {
@@ -51,9 +51,11 @@ export function staleFiles(root: string, files: readonly OutputFile[]): Stalenes
 
 /**
  * Replaces a whole directory: the new tree is written beside it and swapped in by renames, so a
- * failure leaves the old directory as it was and files no longer generated disappear.
+ * failure leaves the old directory as it was and files no longer generated disappear. A directory
+ * that holds exactly these files already is left as it is (nothing to replace, no file rewritten).
  */
 export function replaceDirectoryAtomically(root: string, dir: string, files: readonly OutputFile[]): void {
+  if (holdsExactly(root, dir, files)) return;
   const target = join(root, dir);
   const staging = `${target}.${process.pid}.new`;
   const old = `${target}.${process.pid}.old`;
@@ -72,6 +74,41 @@ export function replaceDirectoryAtomically(root: string, dir: string, files: rea
   if (hadOld) renameSync(target, old);
   renameSync(staging, target);
   if (hadOld) rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * Whether `dir` holds exactly `files` and nothing else: each a regular file with the same bytes, no
+ * other file, link or folder (a folder only as the parent of a file), as replacing it would leave it.
+ */
+export function holdsExactly(root: string, dir: string, files: readonly OutputFile[]): boolean {
+  const target = join(root, dir);
+  const expected = new Map<string, string>();
+  const folders = new Set<string>();
+  for (const file of files) {
+    if (!file.path.startsWith(`${dir}/`)) return false;
+    const rel = file.path.slice(dir.length + 1);
+    expected.set(rel, file.content);
+    for (let parent = dirname(rel); parent !== "."; parent = dirname(parent)) folders.add(parent);
+  }
+  try {
+    if (!lstatSync(target).isDirectory()) return false;
+    let found = 0;
+    for (const name of readdirSync(target, { recursive: true, encoding: "utf8" })) {
+      const stat = lstatSync(join(target, name));
+      if (stat.isDirectory()) {
+        if (!folders.has(name)) return false;
+        continue;
+      }
+      const content = expected.get(name);
+      if (!stat.isFile() || content === undefined) return false;
+      if (!readFileSync(join(target, name)).equals(Buffer.from(content, "utf8"))) return false;
+      found++;
+    }
+    return found === expected.size;
+  } catch {
+    // Missing, or not readable: replacing it is what settles it.
+    return false;
+  }
 }
 
 /** Files under `dir` on disk that the generator would not write. */

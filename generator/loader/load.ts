@@ -4,7 +4,8 @@ import { dirname, join } from "node:path";
 import type { Diagnostic } from "../lib/diagnostics.ts";
 import { checkDocument, checkResolved, type Locate } from "./check.ts";
 import type { FlowSpec, ResolvedSpec } from "./model.ts";
-import { resolveSpec, type SpecDocument } from "./resolve.ts";
+import type { ParsedSpecs } from "./parsed-specs.ts";
+import { resolveSpec, type ResolveMemo, type SpecDocument } from "./resolve.ts";
 import { checkSchema } from "./schema-check.ts";
 import { parseYaml, type SourceDocument } from "./source.ts";
 
@@ -22,10 +23,15 @@ export interface LoadResult {
 
 export class SpecLoader {
   private readonly documents = new Map<string, { document?: SpecDocument; diagnostics: Diagnostic[] }>();
+  /** Each version applied once, however many versions extend it. */
+  private readonly resolutions: ResolveMemo = new Map();
   private readonly readText: ReadText;
+  private readonly parsed: ParsedSpecs | undefined;
 
-  constructor(readText: ReadText) {
+  /** `parsed`: files the build parsed already (parsed-specs.ts), taken from there when the bytes are the same. */
+  constructor(readText: ReadText, parsed?: ParsedSpecs) {
     this.readText = readText;
+    this.parsed = parsed;
   }
 
   /** Loads, validates and resolves the version in `file` (and every version it extends). */
@@ -41,7 +47,7 @@ export class SpecLoader {
       diagnostics.push(...parent.diagnostics);
       return parent.document ?? null;
     };
-    const resolved = resolveSpec(leaf.document, lookup);
+    const resolved = resolveSpec(leaf.document, lookup, this.resolutions);
     diagnostics.push(...resolved.diagnostics);
     if (!resolved.spec) return { diagnostics };
     diagnostics.push(...checkResolved(resolved.spec, this.locate));
@@ -68,18 +74,22 @@ export class SpecLoader {
       return entry;
     }
     if (text === undefined) return undefined;
-    const entry = parseSpecDocument(file, text);
+    const entry = parseSpecDocument(file, text, this.parsed);
     this.documents.set(file, entry);
     return entry;
   }
 }
 
-function parseSpecDocument(file: string, text: string | Uint8Array): { document?: SpecDocument; diagnostics: Diagnostic[] } {
-  const parsed = parseYaml(file, text);
-  if (!parsed.document) return { diagnostics: parsed.diagnostics };
-  const source: SourceDocument = parsed.document;
-  const schemaProblems = checkSchema(source);
-  if (schemaProblems.length > 0) return { diagnostics: schemaProblems };
+function parseSpecDocument(file: string, text: string | Uint8Array, prebuilt?: ParsedSpecs): { document?: SpecDocument; diagnostics: Diagnostic[] } {
+  // A file the build parsed parses and passes the schema: only the per-file checks remain.
+  let source: SourceDocument | undefined = prebuilt?.get(file, text);
+  if (!source) {
+    const parsed = parseYaml(file, text);
+    if (!parsed.document) return { diagnostics: parsed.diagnostics };
+    source = parsed.document;
+    const schemaProblems = checkSchema(source);
+    if (schemaProblems.length > 0) return { diagnostics: schemaProblems };
+  }
   const document: SpecDocument = { source, spec: source.data as FlowSpec };
   return { document, diagnostics: checkDocument(document) };
 }

@@ -21,7 +21,25 @@ export interface ResolveResult {
   diagnostics: Diagnostic[];
 }
 
-export function resolveSpec(leaf: SpecDocument, lookup: SpecLookup): ResolveResult {
+/** What applying a document's chain (root first, the document last) gives: the entries, and the diagnostics on the way. */
+interface Applied {
+  kubeVersion?: string;
+  features: ResolvedSpec["features"];
+  components: ResolvedSpec["components"];
+  peers: ResolvedSpec["peers"];
+  flows: ResolvedSpec["flows"];
+  listeners: ResolvedSpec["listeners"];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Applied chains by their last document, for a loader that resolves several versions of one line
+ * (1.13 extends 1.12 ... extends 1.4): each version is then applied once, not once per version that
+ * extends it. Valid for one lookup (a document's chain is found through it).
+ */
+export type ResolveMemo = Map<SpecDocument, Applied>;
+
+export function resolveSpec(leaf: SpecDocument, lookup: SpecLookup, memo: ResolveMemo = new Map()): ResolveResult {
   const diagnostics: Diagnostic[] = [];
   const chain = extendsChain(leaf, lookup, diagnostics);
   if (!chain) return { diagnostics };
@@ -42,8 +60,40 @@ export function resolveSpec(leaf: SpecDocument, lookup: SpecLookup): ResolveResu
     flows: [],
     listeners: [],
   };
-  for (const doc of chain) applyVersion(resolved, doc, diagnostics);
+  // Start after the last document of the chain already applied, with what applying it gave.
+  let from = 0;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const applied = memo.get(chain[i]!);
+    if (!applied) continue;
+    Object.assign(resolved, copyApplied(applied));
+    diagnostics.push(...applied.diagnostics);
+    from = i + 1;
+    break;
+  }
+  for (const doc of chain.slice(from)) {
+    applyVersion(resolved, doc, diagnostics);
+    memo.set(doc, { ...copyApplied(resolved), diagnostics: [...diagnostics] });
+  }
+  // Entries of their own, as if applied for this version alone.
+  const copy = <T extends object>(entry: T): T => ({ ...entry });
+  resolved.features = new Map([...resolved.features].map(([id, e]) => [id, copy(e)]));
+  resolved.components = new Map([...resolved.components].map(([id, e]) => [id, copy(e)]));
+  resolved.peers = new Map([...resolved.peers].map(([id, e]) => [id, copy(e)]));
+  resolved.flows = resolved.flows.map(copy);
+  resolved.listeners = resolved.listeners.map(copy);
   return { spec: resolved, diagnostics };
+}
+
+/** The entries of a resolved or applied chain, in collections of their own (applyVersion changes them). */
+function copyApplied(from: Omit<Applied, "diagnostics">): Omit<Applied, "diagnostics"> {
+  return {
+    kubeVersion: from.kubeVersion,
+    features: new Map(from.features),
+    components: new Map(from.components),
+    peers: new Map(from.peers),
+    flows: [...from.flows],
+    listeners: [...from.listeners],
+  };
 }
 
 /** Root first, leaf last; undefined (with diagnostics) when a link is missing, cyclic or of another product. */

@@ -1,11 +1,8 @@
 // Stage 2, schema: the parsed document against schema/spec.schema.json, with errors a person can act on.
-import { Ajv, type ErrorObject } from "ajv";
-import specSchema from "../../schema/spec.schema.json" with { type: "json" };
+import type { ErrorObject } from "ajv";
 import { quoteText, type Diagnostic, type DocPath } from "../lib/diagnostics.ts";
 import type { SourceDocument } from "./source.ts";
-
-const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
-const validateSpecSchema = ajv.compile(specSchema);
+import { loadSpecValidator, type SpecValidator } from "./spec-validator.ts";
 
 const MINOR = 'a minor version in quotes, like "1.12"';
 const PATCH = 'a patch version in quotes, like "1.12.1"';
@@ -39,25 +36,41 @@ const MEANINGS: Record<string, string> = {
 /** Patterns whose text may hold any printable character: a non-ASCII character there is no look-alike. */
 const UNICODE_TEXT = new Set(["#/definitions/Text/allOf/0", "#/definitions/Text/allOf/1", "#/definitions/Text/not", "#/definitions/CodeCite/not"]);
 
-/** Every subschema of the spec schema by its JSON pointer (`#/definitions/Text/allOf/0`). */
-const POINTERS = new Map<object, string>();
-(function index(node: unknown, pointer: string): void {
-  if (node === null || typeof node !== "object") return;
-  if (Array.isArray(node)) {
-    node.forEach((item, i) => index(item, `${pointer}/${i}`));
-    return;
-  }
-  POINTERS.set(node, pointer);
-  for (const [key, value] of Object.entries(node)) {
-    if (key === "enum" || key === "const" || key === "examples" || key === "default") continue;
-    index(value, `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
-  }
-})(specSchema, "#");
+/** A validator and, by JSON pointer (`#/definitions/Text/allOf/0`), every subschema of the schema it was compiled from. */
+export interface IndexedValidator {
+  validator: SpecValidator;
+  pointers: Map<object, string>;
+}
+
+export function indexValidator(validator: SpecValidator): IndexedValidator {
+  const pointers = new Map<object, string>();
+  (function index(node: unknown, pointer: string): void {
+    if (node === null || typeof node !== "object") return;
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => index(item, `${pointer}/${i}`));
+      return;
+    }
+    pointers.set(node, pointer);
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "enum" || key === "const" || key === "examples" || key === "default") continue;
+      index(value, `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+    }
+  })(validator.schema, "#");
+  return { validator, pointers };
+}
+
+let loaded: IndexedValidator | undefined;
+
+/** Loaded on first use (spec-validator.ts: the build's standalone code when current). */
+function specSchema(): IndexedValidator {
+  loaded ??= indexValidator(loadSpecValidator());
+  return loaded;
+}
 
 /** Schema locations holding a `pattern` or `not` that MEANINGS does not put in words (for the tests: none). */
 export function undescribedPatterns(): string[] {
   const out: string[] = [];
-  for (const [schema, pointer] of POINTERS) {
+  for (const [schema, pointer] of specSchema().pointers) {
     const { pattern, not } = schema as { pattern?: unknown; not?: unknown };
     if (pattern !== undefined && !MEANINGS[pointer]) out.push(pointer);
     if (not !== undefined && !MEANINGS[`${pointer}/not`]) out.push(`${pointer}/not`);
@@ -65,9 +78,11 @@ export function undescribedPatterns(): string[] {
   return out;
 }
 
-export function checkSchema(doc: SourceDocument): Diagnostic[] {
-  if (validateSpecSchema(doc.data)) return [];
-  const errors = validateSpecSchema.errors ?? [];
+/** The document against the spec schema; `schema` is for the tests (a validator compiled another way). */
+export function checkSchema(doc: SourceDocument, schema: IndexedValidator = specSchema()): Diagnostic[] {
+  const { validate } = schema.validator;
+  if (validate(doc.data)) return [];
+  const errors = validate.errors ?? [];
   // A key that fails propertyNames is reported once, by the propertyNames error, with the reasons
   // its schema gives (Ajv reports those at the map's path, marked with the key as propertyName).
   const isKeyReason = (e: ErrorObject): boolean => e.keyword !== "propertyNames" && typeof keyName(e) === "string";
@@ -81,8 +96,8 @@ export function checkSchema(doc: SourceDocument): Diagnostic[] {
     .filter((e) => !isKeyReason(e))
     .flatMap((e) =>
       e.keyword === "propertyNames"
-        ? keyDiagnostics(doc, e, keyReasons.get(keyOf(e.instancePath, (e.params as { propertyName?: unknown }).propertyName)) ?? [])
-        : [toDiagnostic(doc, e)],
+        ? keyDiagnostics(doc, e, keyReasons.get(keyOf(e.instancePath, (e.params as { propertyName?: unknown }).propertyName)) ?? [], schema.pointers)
+        : [toDiagnostic(doc, e, schema.pointers)],
     );
 }
 
@@ -95,7 +110,7 @@ function located(doc: SourceDocument, path: DocPath, key = false): Pick<Diagnost
   return { file: doc.file, line: doc.lineOf(path, { key }), path };
 }
 
-function toDiagnostic(doc: SourceDocument, e: ErrorObject): Diagnostic {
+function toDiagnostic(doc: SourceDocument, e: ErrorObject, pointers: Map<object, string>): Diagnostic {
   const path = pointerToPath(e.instancePath);
   const at = (p: DocPath, key = false) => located(doc, p, key);
   const params = e.params as Record<string, unknown>;
@@ -120,7 +135,7 @@ function toDiagnostic(doc: SourceDocument, e: ErrorObject): Diagnostic {
     }
     case "pattern":
     case "not": {
-      const where = schemaLocation(e);
+      const where = schemaLocation(e, pointers);
       const hint = UNICODE_TEXT.has(where) ? "" : lookAlikeHint(e.data);
       return { ...at(path), message: `expected ${meaningOf(where, e)}, got ${describeValue(e.data)}${hint}` };
     }
@@ -138,7 +153,7 @@ function toDiagnostic(doc: SourceDocument, e: ErrorObject): Diagnostic {
 }
 
 /** An invalid map key: one diagnostic per reason its propertyNames schema gives. */
-function keyDiagnostics(doc: SourceDocument, e: ErrorObject, reasons: ErrorObject[]): Diagnostic[] {
+function keyDiagnostics(doc: SourceDocument, e: ErrorObject, reasons: ErrorObject[], pointers: Map<object, string>): Diagnostic[] {
   const key = String((e.params as { propertyName?: unknown }).propertyName);
   const at = located(doc, [...pointerToPath(e.instancePath), key], true);
   const prefix = `invalid key ${quoteText(key)}`;
@@ -147,7 +162,7 @@ function keyDiagnostics(doc: SourceDocument, e: ErrorObject, reasons: ErrorObjec
     switch (reason.keyword) {
       case "pattern":
       case "not": {
-        const where = schemaLocation(reason);
+        const where = schemaLocation(reason, pointers);
         const hint = UNICODE_TEXT.has(where) ? "" : lookAlikeHint(key);
         return { ...at, message: `${prefix}: expected ${meaningOf(where, reason)}${hint}` };
       }
@@ -165,8 +180,8 @@ function keyDiagnostics(doc: SourceDocument, e: ErrorObject, reasons: ErrorObjec
  * Where the failing keyword sits in the schema, as MEANINGS keys it. Ajv's schemaPath restarts at
  * a definition it compiled separately, so the location comes from the schema object itself.
  */
-function schemaLocation(e: ErrorObject): string {
-  const pointer = POINTERS.get(e.parentSchema as object) ?? e.schemaPath.replace(/\/(pattern|not)$/, "");
+function schemaLocation(e: ErrorObject, pointers: Map<object, string>): string {
+  const pointer = pointers.get(e.parentSchema as object) ?? e.schemaPath.replace(/\/(pattern|not)$/, "");
   return e.keyword === "not" ? `${pointer}/not` : pointer;
 }
 

@@ -4,26 +4,37 @@
 // never as an exception. Before the YAML parser sees it, the text must be UTF-8 and printable; after
 // it, the document must be plain data: one document, string keys without repeats, no tags beyond
 // YAML's core ones, a bounded depth, and aliases that cannot multiply (no alias bombs).
-import {
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  type Document,
-  type Node,
-  type YAMLError,
-} from "yaml";
+import { createRequire } from "node:module";
+import type { Document, Node, YAMLError } from "yaml";
 import type { Diagnostic, DocPath } from "../lib/diagnostics.ts";
+
+const require = createRequire(import.meta.url);
+let library: typeof import("yaml") | undefined;
+
+/** The YAML parser, loaded with the first file parsed: files the build parsed already (spec-cache.ts) need none. */
+function yaml(): typeof import("yaml") {
+  library ??= require("yaml") as typeof import("yaml");
+  return library;
+}
 
 export interface SourceDocument {
   file: string;
   data: unknown;
   /** The line of the value at `path` (of its key, when `key` is true); falls back to the nearest ancestor. */
   lineOf(path: DocPath, options?: { key?: boolean }): number;
+  /**
+   * Where every node of the document starts, as plain data (built on first call): what lineIn
+   * answers lineOf from, for a document stored by parsed-specs.ts.
+   */
+  positions(): Positions;
 }
+
+/**
+ * The lines of a parsed document's nodes, shaped like the document: a node's line (0 when it has
+ * none), and for a map its entries in order (key as a string, the key's line, the value), for a list
+ * its items. A scalar or an alias is just its line.
+ */
+export type Positions = number | { line: number; map: [key: string, keyLine: number, value: Positions][] } | { line: number; list: Positions[] };
 
 export interface ParseResult {
   document?: SourceDocument;
@@ -57,6 +68,7 @@ export function parseYaml(file: string, input: string | Uint8Array): ParseResult
     );
   }
 
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -105,6 +117,7 @@ export function parseYaml(file: string, input: string | Uint8Array): ParseResult
     return fail(structure.firstAliasLine || 1, `invalid YAML: ${firstLine(String((error as Error)?.message ?? error))}`);
   }
 
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   const lineOf = (path: DocPath, options: { key?: boolean } = {}): number => {
     let node: unknown = doc.contents;
     let best = lineAt(rangeStart(node)) || 1;
@@ -128,8 +141,57 @@ export function parseYaml(file: string, input: string | Uint8Array): ParseResult
     }
     return best;
   };
+  // Built only when asked for (by the build, to store the document): it costs a line lookup per node.
+  let positions: Positions | undefined;
+  const positionsOfDocument = (): Positions => (positions ??= positionsOf(doc.contents, lineAt));
 
-  return { document: { file, data, lineOf }, diagnostics: [] };
+  return { document: { file, data, lineOf, positions: positionsOfDocument }, diagnostics: [] };
+}
+
+/** The positions of a parsed node and everything under it. */
+function positionsOf(node: unknown, lineAt: (offset: number | undefined) => number): Positions {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
+  const line = lineAt(rangeStart(node));
+  if (isMap(node)) {
+    // Entries whose key is not a scalar cannot be named by a path (and make the document invalid).
+    const map = node.items.flatMap((pair): [string, number, Positions][] =>
+      isPair(pair) && isScalar(pair.key) ? [[String(pair.key.value), lineAt(rangeStart(pair.key)), positionsOf(pair.value, lineAt)]] : [],
+    );
+    return { line, map };
+  }
+  if (isSeq(node)) return { line, list: node.items.map((item) => positionsOf(item, lineAt)) };
+  return line;
+}
+
+/**
+ * The line of the value at `path` (of its key, when `key` is true) in stored positions: what lineOf
+ * answers from the parsed document (the nearest ancestor's when the path leaves the document; the
+ * first entry of a map when a key repeats).
+ */
+export function lineIn(positions: Positions, path: DocPath, options: { key?: boolean } = {}): number {
+  const lineOfNode = (node: Positions | undefined): number => (typeof node === "number" ? node : (node?.line ?? 0));
+  let node: Positions | undefined = positions;
+  let best = lineOfNode(node) || 1;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    const last = i === path.length - 1;
+    if (typeof node === "object" && "map" in node) {
+      const key = String(segment);
+      const entry: [string, number, Positions] | undefined = node.map.find((e) => e[0] === key);
+      if (!entry) return best;
+      const keyLine = entry[1];
+      if (last && options.key) return keyLine || best;
+      node = entry[2];
+      best = lineOfNode(node) || keyLine || best;
+    } else if (typeof node === "object" && "list" in node && typeof segment === "number") {
+      node = node.list[segment];
+      if (node === undefined) return best;
+      best = lineOfNode(node) || best;
+    } else {
+      return best;
+    }
+  }
+  return best;
 }
 
 // ---------------------------------------------------------------- before parsing
@@ -225,6 +287,7 @@ interface Structure {
  * an alias bomb grows exponentially).
  */
 function inspect(doc: Document.Parsed, lineAt: (offset: number | undefined) => number): Structure {
+  const { isAlias, isMap, isPair, isScalar, isSeq } = yaml();
   const problems: Problem[] = [];
   const duplicates = new Map<number, { path: DocPath; message: string }>();
   const anchors = new Map<string, Node>();

@@ -1,6 +1,6 @@
 // Stage 6, render: the Helm chart's files from the per-version plans. Handlebars writes the Helm
-// template text (compiled with noEscape and strict; Helm's own {{ }} are escaped as \{{ }}).
-import Handlebars from "handlebars";
+// template text (templates.ts: compiled with noEscape and strict, precompiled by `make build`; Helm's
+// own {{ }} are escaped as \{{ }}).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LabelSelector } from "../../lib/labels.ts";
@@ -14,32 +14,11 @@ import { valueRows, type ValuesOverride } from "./values-model.ts";
 import type { LonghornNetworkPoliciesValues as ChartValues } from "../../../schema/values.generated.ts";
 import type { OutputFile } from "../../lib/write.ts";
 import { commentText } from "../../lib/safe-text.ts";
-import { PROJECT_ROOT } from "../../lib/files.ts";
 import { writeYaml } from "../../lib/yaml.ts";
+import { loadTemplates, TEMPLATES_DIR, type Template, type Templates } from "./templates.ts";
 
 export const CHART_DIR = "chart";
 export const CHART_NAME = "longhorn-network-policies";
-
-/** Beside this file in the sources; found from the project root when running compiled from build/. */
-const TEMPLATES_DIR = join(PROJECT_ROOT, "generator/targets/helm/templates");
-
-/** A Handlebars environment of our own, so the `rule` partial is not registered globally. */
-const handlebars = Handlebars.create();
-handlebars.registerPartial("rule", readFileSync(join(TEMPLATES_DIR, "rule.yaml.hbs"), "utf8"));
-handlebars.registerPartial("egressRule", readFileSync(join(TEMPLATES_DIR, "egress-rule.yaml.hbs"), "utf8"));
-handlebars.registerPartial("extraPorts", readFileSync(join(TEMPLATES_DIR, "extra-ports.yaml.hbs"), "utf8"));
-
-/**
- * Spec text printed by a Helm template, as a Go-template string constant: whatever it holds (braces,
- * quotes, newlines) prints literally and can never become template syntax.
- */
-handlebars.registerHelper("goString", (text: unknown) => `{{ ${JSON.stringify(String(text))} }}`);
-/** The same constant, for use inside a Helm action. */
-handlebars.registerHelper("goLiteral", (text: unknown) => JSON.stringify(String(text)));
-
-function compile(name: string): Handlebars.TemplateDelegate {
-  return handlebars.compile(readFileSync(join(TEMPLATES_DIR, name), "utf8"), { noEscape: true, strict: true });
-}
 
 /** The peers each networkPolicies.type admits to the UI; `none` admits nobody. */
 const INGRESS_PRESETS: { type: string; peers: object[] }[] = [
@@ -267,10 +246,10 @@ function renderChartYaml(model: ValuesModel, chartVersion: string, kubeVersion: 
 
 /**
  * Every file under chart/. `kubeVersion` is the chart's: NetworkPolicy endPort (the instance
- * manager's port ranges) is GA only from Kubernetes 1.25.
+ * manager's port ranges) is GA only from Kubernetes 1.25. `templates` is for the tests, which
+ * compare the build's precompiled templates with templates compiled in process.
  */
-export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string): OutputFile[] {
-  const policyTemplate = compile("policy.yaml.hbs");
+export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string, templates: Templates = loadTemplates().templates): OutputFile[] {
   const model = valuesModel(specs);
   const plans = specs.map((spec) => ({ spec, plan: planVersion(spec) }));
   const files: OutputFile[] = [
@@ -288,12 +267,12 @@ export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string
     { path: "values.schema.json", content: renderValuesSchema(model) },
     {
       path: "templates/_helpers.tpl",
-      content: compile("helpers.tpl.hbs")({
+      content: templates.helpers({
         supportedVersions: model.versions.join(" "),
         ingressPresets: INGRESS_PRESETS.map((p) => ({ type: p.type, peers: yamlBlock(p.peers, 0) })),
       }),
     },
-    { path: "templates/NOTES.txt", content: compile("NOTES.txt.hbs")({ versions: plans.map(({ spec, plan }) => notesContext(spec, plan)) }) },
+    { path: "templates/NOTES.txt", content: templates.notes({ versions: plans.map(({ spec, plan }) => notesContext(spec, plan)) }) },
     { path: "templates/_checks.tpl", content: readFileSync(join(TEMPLATES_DIR, "_checks.tpl"), "utf8") },
     {
       // Under templates/checks/ so that Helm, which renders the deepest paths first and then in
@@ -306,7 +285,7 @@ export function renderChart(specs: readonly ResolvedSpec[], chartVersion: string
   ];
   for (const { spec, plan } of plans) {
     for (const policy of plan.policies) {
-      files.push({ path: `templates/${spec.version}/${policy.component}.yaml`, content: renderPolicy(policyTemplate, spec, policy) });
+      files.push({ path: `templates/${spec.version}/${policy.component}.yaml`, content: renderPolicy(templates.policy, spec, policy) });
     }
   }
   return files.map((f) => ({ path: `${CHART_DIR}/${f.path}`, content: f.content }));
@@ -384,7 +363,7 @@ function hostOf(spec: ResolvedSpec, component: string): { host?: string; hostKey
   return host ? { host, hostKey: camelCase(host) } : {};
 }
 
-function renderPolicy(template: Handlebars.TemplateDelegate, spec: ResolvedSpec, policy: PolicyPlan): string {
+function renderPolicy(template: Template, spec: ResolvedSpec, policy: PolicyPlan): string {
   return template({
     specFile: commentText(spec.file, "spec file name"),
     title: commentText(policy.title, `${spec.file}: title of ${policy.component}`),
