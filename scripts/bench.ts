@@ -445,7 +445,7 @@ function startupSection(): string {
         `medians of ${t.rounds} runs): Node.js's own start (${ms(t.phases.boot ?? 0)}), then ${ms(work)} of netpolgen's: loading modules ` +
         `(${ms((t.phases.cli ?? 0) + (t.phases.modules ?? 0) + (t.phases.templates ?? 0))}), loading and checking the ` +
         `${REAL_VERSIONS} versions (${ms((t.phases.parsedSpecs ?? 0) + (t.phases.load ?? 0))}), rendering (${ms(t.phases.render ?? 0)}) and comparing ` +
-        `(${ms(t.phases.compare ?? 0)}). ${splitText} Besides the README's repeated loads, what remains is the work itself, done once: ` +
+        `(${ms(t.phases.compare ?? 0)}). ${splitText} What remains is the work itself, done once: ` +
         `checking ${REAL_VERSIONS} versions and writing every file of the chart from them, in a process that starts cold (no code compiled yet).`
       : `generate is within ${STARTUP_TARGETS.generate} × \`node -e 0\` (${ms(limit)}) by ${ms(-over)}. ${splitText}`;
   const before = BEFORE_STARTUP.rows.length
