@@ -112,9 +112,9 @@ export interface LonghornNetworkPoliciesValues {
      */
     type: "k3s" | "rke2" | "rke1" | "none";
     /**
-     * The CNI enforcing the policies, which decides what address another node's host traffic carries: auto | generic | kube-router | canal | calico. auto: from type (k3s: kube-router; rke2, rke1: canal; none: generic). kube-router and canal (flannel VXLAN): each node's flannel.1 address, the first address of its spec.podCIDR; calico: each node's tunnel address and InternalIP. For these, empty nodeCIDRs / kubeAPIServerSourceCIDRs are read from the Nodes at install and upgrade (helm lookup; control-plane Nodes for the API server), and `helm template` fails naming the value to give. generic (the default, as before this value existed): the lists are plain ipBlocks, and an empty list leaves its ports open to any source.
+     * The CNI enforcing the policies, which decides what address another node's host traffic carries: auto | generic | kube-router | canal | calico | flannel. auto: from type (k3s: kube-router; rke2, rke1: canal; none: generic). kube-router and canal (flannel VXLAN): each node's flannel.1 address, the first address of its spec.podCIDR; calico: each node's tunnel address and InternalIP. For these, empty nodeCIDRs / kubeAPIServerSourceCIDRs are read from the Nodes at install and upgrade (helm lookup; control-plane Nodes for the API server), and `helm template` fails naming the value to give. generic (the default, as before this value existed): the lists are plain ipBlocks, and an empty list leaves its ports open to any source. flannel: as generic, and NOTES says that flannel alone enforces nothing.
      */
-    cni: "auto" | "generic" | "kube-router" | "canal" | "calico";
+    cni: "auto" | "generic" | "kube-router" | "canal" | "calico" | "flannel";
     /**
      * Per component: `enabled: false` drops that component's policy, leaving its pods unrestricted.
      */

@@ -192,6 +192,12 @@ function renderNotes(...args: string[]): string {
   }
 }
 
+test("NOTES: with cni flannel, says that nothing is enforced", () => {
+  const notes = renderNotes("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.cni=flannel");
+  assert.match(notes, "flannel alone enforces no NetworkPolicy");
+  assert.not.match(renderNotes("--set", "networkPolicies.enabled=true"), "flannel alone");
+});
+
 test("NOTES: nothing rendered while disabled", () => {
   assert.match(renderNotes(), "rendered nothing: networkPolicies.enabled is false");
 });

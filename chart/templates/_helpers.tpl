@@ -148,7 +148,7 @@ Without a cluster (helm template) or with nothing found, the render fails naming
 {{- $cni := include "lhnp.cni" $root }}
 {{- if $given }}
 {{- join " " $given }}
-{{- else if ne $cni "generic" }}
+{{- else if not (has $cni (list "generic" "flannel")) }}
 {{- $nodes := lookup "v1" "Node" "" "" }}
 {{- $found := include "lhnp.nodeSources" (list $cni $key ($nodes.items | default list)) | splitList " " | compact }}
 {{- if not $found }}

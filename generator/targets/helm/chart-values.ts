@@ -7,7 +7,7 @@ import { groupSchema, renderValuesYaml, sharedDefinitions, type ValueGroup, type
 
 export const INGRESS_TYPES = ["k3s", "rke2", "rke1", "none"] as const;
 /** The CNIs whose host traffic the chart knows how to admit; `auto` follows `type`. */
-export const CNIS = ["auto", "generic", "kube-router", "canal", "calico"] as const;
+export const CNIS = ["auto", "generic", "kube-router", "canal", "calico", "flannel"] as const;
 
 export interface ValuesModel {
   newestGA: string;
@@ -349,7 +349,7 @@ export function valueTree(model: ValuesModel): ValueNode[] {
             "InternalIP. For these, empty nodeCIDRs / kubeAPIServerSourceCIDRs are read from the Nodes at install and upgrade",
             "(helm lookup; control-plane Nodes for the API server), and `helm template` fails naming the value to give.",
             "generic (the default, as before this value existed): the lists are plain ipBlocks, and an empty list leaves its",
-            "ports open to any source.",
+            "ports open to any source. flannel: as generic, and NOTES says that flannel alone enforces nothing.",
           ],
           "--set networkPolicies.cni=calico",
         ),
