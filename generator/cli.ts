@@ -266,7 +266,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument("[from]", "the version upgraded from, e.g. 1.11")
     .argument("[to]", "the version upgraded to, e.g. 1.12")
     .option("--all", "every upgrade from one supported minor to the next")
-    .option("-f, --values <file>", "values files for both renders (default: chart defaults with networkPolicies.enabled=true)", (file: string, all: string[]) => [...all, file], [] as string[])
+    .option(
+      "-f, --values <file>",
+      "values files for both renders (default: the chart's ci/defaults-values.yaml: its defaults with policies on, and Node addresses as lookup would read them)",
+      (file: string, all: string[]) => [...all, file],
+      [] as string[],
+    )
     .option("--chart <dir>", "the chart to render", displayPath(io, join(PROJECT_ROOT, "chart")))
     .option("--namespace <ns>", "the release namespace", "longhorn-system")
     .addOption(new Option("--output <format>", "output format").choices(["markdown", "json"]).default("markdown"))
@@ -284,12 +289,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const { ordered, specFor, base, valueFiles } = await renderSetup(io, options);
         const { diffAsMarkdown, versionDiff } = await stages.diff();
         const pairs = options.all ? ordered.slice(1).map((after, i) => [ordered[i]!, after] as const) : [[specFor(from!), specFor(to!)] as const];
+        const defaults = join(resolve(io.cwd, options.chart), "ci", "defaults-values.yaml");
         const request = {
           ...base,
-          valueFiles,
-          ...(options.values.length === 0 ? { set: { "networkPolicies.enabled": "true" } } : {}),
+          valueFiles: options.values.length > 0 ? valueFiles : [defaults],
           upgradeFrom: "",
-          label: options.values.length > 0 ? `values: ${options.values.join(", ")}` : "chart defaults with networkPolicies.enabled=true",
+          label: options.values.length > 0 ? `values: ${options.values.join(", ")}` : "the chart's ci/defaults-values.yaml",
         };
         const diffs = pairs.map(([before, after]) => versionDiff(before, after, request));
         const report =

@@ -145,8 +145,9 @@ function verifyStage(args: StageArgs): Omit<StageResult, "maxRssMB"> {
     specs: new Map(specs.map((s) => [s.version, s])),
     version: args.version,
     valueFiles: [],
-    set: { "networkPolicies.enabled": "true" },
-    label: "chart defaults with networkPolicies.enabled=true",
+    // cni generic: under helm template no Node can be read, and the lists stay empty.
+    set: { "networkPolicies.enabled": "true", "networkPolicies.cni": "generic" },
+    label: "chart defaults with networkPolicies.enabled=true, cni=generic",
   };
   const rendered = renderCase(request);
   const renderedAt = elapsed();

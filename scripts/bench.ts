@@ -159,7 +159,7 @@ function nodeStage(stage: Exclude<Stage, "render">, args: StageArgs): Round | st
 
 /** `helm template` of the generated chart, run directly (under /usr/bin/time -v for its peak memory). */
 function renderStage(chart: string, version: string): Round | string {
-  const args = ["template", "lhnp", chart, "--namespace", "longhorn-system", "--set", "networkPolicies.enabled=true", "--set-string", `longhorn.version=${version}`];
+  const args = ["template", "lhnp", chart, "--namespace", "longhorn-system", "--set", "networkPolicies.enabled=true", "--set", "networkPolicies.cni=generic", "--set-string", `longhorn.version=${version}`];
   const [command, argv] = TIME ? [TIME, ["-v", HELM, ...args]] : [HELM, args];
   const started = process.hrtime.bigint();
   const run = spawnSync(command, argv, { encoding: "utf8", timeout: STAGE_TIMEOUT_S * 1000, maxBuffer: 1024 * 1024 * 1024 });
@@ -540,7 +540,7 @@ ${last}`;
         `measurement leaves as it is.`;
   return `## helm template against Longhorn's chart
 
-\`helm template lhnp chart -n longhorn-system --set networkPolicies.enabled=true\` (the default version,
+\`helm template lhnp chart -n longhorn-system --set networkPolicies.enabled=true --set networkPolicies.cni=generic\` (the default version,
 Longhorn ${h.defaultVersion}) against \`helm template longhorn <Longhorn's chart> -n longhorn-system --set
 networkPolicies.enabled=true\`, Longhorn's chart at version ${h.upstreamVersion} (BENCH_UPSTREAM_CHART), the same
 helm binary, each once untimed, then ${h.rounds} rounds alternately; × Longhorn's is the ratio of the medians.
@@ -618,7 +618,7 @@ ${specs.map((s) => `| ${s.flows.toLocaleString("en")} | ${s.components} | ${s.li
 
 Time is the stage's own work in its process (for render: helm's wall time); *process* adds the
 start of Node.js and tsx. render is \`helm template\` of the generated chart with
-\`networkPolicies.enabled=true\` and \`longhorn.version=${specs[0]?.version ?? "?"}\`; verify is \`netpolgen verify\` of that
+\`networkPolicies.enabled=true\`, \`networkPolicies.cni=generic\` and \`longhorn.version=${specs[0]?.version ?? "?"}\`; verify is \`netpolgen verify\` of that
 case (helm template, object validation, the model cluster, and every endpoint pair compared).
 
 | Flows | Stage | Time | Process | Peak memory | Details |

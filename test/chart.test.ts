@@ -20,12 +20,17 @@ interface Case {
 }
 
 const ci = (name: string) => ["-f", `chart/ci/${name}-values.yaml`];
+/**
+ * Policies on, with the chart's defaults (cni auto: kube-router on k3s) and the Node addresses helm's
+ * lookup would read (helm template has no cluster to read them from).
+ */
+const ENABLED = ci("defaults");
 const CASES: Case[] = [
   { name: "disabled", args: (v) => [...ci("disabled"), "--set-string", `longhorn.version=${v}`] },
   { name: "defaults", args: (v) => [...ci("defaults"), "--set-string", `longhorn.version=${v}`] },
   { name: "all-options", args: (v) => [...ci("all-options"), "--set-string", `longhorn.version=v${v}.0`] },
   { name: "egress", args: (v) => [...ci("egress"), "--set-string", `longhorn.version=${v}`] },
-  { name: "k3s-kube-router", args: (v) => [...ci("k3s-kube-router"), "--set-string", `longhorn.version=${v}`] },
+  { name: "generic", args: (v) => [...ci("generic"), "--set-string", `longhorn.version=${v}`] },
   {
     name: "upgrade",
     args: (v) => {
@@ -87,7 +92,7 @@ test("disabled renders nothing", () => {
 test("enabled: one policy per selectable component, none without ports", () => {
   for (const version of SPEC_VERSIONS) {
     const spec = loadVersion(version);
-    const policies = policiesOf(helmTemplate("--set", "networkPolicies.enabled=true", "--set-string", `longhorn.version=${version}`).stdout);
+    const policies = policiesOf(helmTemplate(...ENABLED, "--set-string", `longhorn.version=${version}`).stdout);
     const selectable = [...spec.components.values()].filter((c) => c.selector).length;
     assert.is(policies.length, selectable, version);
     for (const policy of policies) {
@@ -101,7 +106,7 @@ test("enabled: one policy per selectable component, none without ports", () => {
 
 test("upgradeFrom renders both versions side by side with distinct names", () => {
   const policies = policiesOf(
-    helmTemplate("--set", "networkPolicies.enabled=true", "--set-string", "longhorn.version=1.5.1", "--set-string", "longhorn.upgradeFrom=v1.4.4").stdout,
+    helmTemplate(...ENABLED, "--set-string", "longhorn.version=1.5.1", "--set-string", "longhorn.upgradeFrom=v1.4.4").stdout,
   );
   const names = policies.map((p) => p.metadata.name);
   assert.is(new Set(names).size, names.length);
@@ -157,17 +162,30 @@ test("cni: auto follows type; under helm template a non-generic CNI with an empt
     assert.is(renderNamed(`include "lhnp.cni" .`, { networkPolicies: { cni: "auto", type } }), cni, type);
   }
   assert.is(renderNamed(`include "lhnp.cni" .`, { networkPolicies: { cni: "calico", type: "k3s" } }), "calico");
-  const k3s = helmTemplate("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.cni=auto");
-  assert.is.not(k3s.code, 0);
+  // At install, auto goes by the CNI's DaemonSets first: Cilium and Antrea (no native policies yet) get generic.
+  const detect = (...names: string[]) => renderNamed(`include "lhnp.detectCNI" .Values.global.items`, { global: { items: names.map((name) => ({ metadata: { name } })) } });
+  assert.is(detect("coredns", "cilium", "cilium-envoy"), "generic");
+  assert.is(detect("antrea-agent"), "generic");
+  assert.is(detect("rke2-canal", "rke2-ingress-nginx-controller"), "canal");
+  assert.is(detect("canal"), "canal");
+  assert.is(detect("calico-node", "csi-node-driver"), "calico");
+  assert.is(detect("kube-router"), "kube-router");
+  assert.is(detect("svclb-traefik", "longhorn-manager"), "", "k3s's embedded kube-router has no DaemonSet: type decides");
+  assert.is(detect("cilium-operator-x"), "");
+  const k3s = helmTemplate("--set", "networkPolicies.enabled=true");
+  assert.is.not(k3s.code, 0, "the defaults: type k3s, cni auto");
   assert.match(k3s.stderr, "networkPolicies.nodeCIDRs: on kube-router, NFS mounts from other nodes arrive from each node's flannel.1 address");
   assert.match(k3s.stderr, "List those addresses as /32, or set networkPolicies.cni=generic");
   const api = helmTemplate("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.cni=calico", "--set", "networkPolicies.nodeCIDRs={192.168.11.0/32}");
   assert.match(api.stderr, "networkPolicies.kubeAPIServerSourceCIDRs: on calico, an API server on another control-plane node calls the webhooks from each node's tunnel address");
   // Given, the lists are used as they are, and no Node is read.
-  const given = helmTemplate("-f", "chart/ci/k3s-kube-router-values.yaml");
+  const given = helmTemplate(...ENABLED);
   assert.is(given.code, 0, given.stderr);
   assert.match(given.stdout, 'cidr: "10.42.2.0/32"');
   assert.not.match(given.stdout, "0.0.0.0/0");
+  // generic keeps the old meaning: an empty list opens its ports to any source.
+  const generic = policiesOf(helmTemplate(...ci("generic")).stdout).find((p) => p.metadata.name.endsWith("share-manager"))!;
+  assert.equal((generic.spec as { ingress: { from?: unknown }[] }).ingress.map((r) => r.from === undefined), [false, true]);
 });
 
 /**
@@ -193,9 +211,9 @@ function renderNotes(...args: string[]): string {
 }
 
 test("NOTES: with cni flannel, says that nothing is enforced", () => {
-  const notes = renderNotes("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.cni=flannel");
+  const notes = renderNotes(...ENABLED, "--set", "networkPolicies.cni=flannel");
   assert.match(notes, "flannel alone enforces no NetworkPolicy");
-  assert.not.match(renderNotes("--set", "networkPolicies.enabled=true"), "flannel alone");
+  assert.not.match(renderNotes(...ENABLED), "flannel alone");
 });
 
 test("NOTES: nothing rendered while disabled", () => {
@@ -203,7 +221,7 @@ test("NOTES: nothing rendered while disabled", () => {
 });
 
 test("NOTES: versions, and the ports left open because a CIDR list is empty", () => {
-  const notes = renderNotes("--set", "networkPolicies.enabled=true", "--set-string", "longhorn.upgradeFrom=1.11");
+  const notes = renderNotes(...ci("generic"), "--set-string", "longhorn.upgradeFrom=1.11");
   assert.match(notes, "NetworkPolicies for Longhorn 1.12 and 1.11 in namespace longhorn-system.");
   assert.match(notes, "- networkPolicies.nodeCIDRs is empty, so these ports are open to any source:\n    TCP 2049 to share-manager\n");
   assert.not.match(notes, "3260", "iSCSI comes from the pod's own node only: no rule, nothing open");
@@ -214,7 +232,7 @@ test("NOTES: versions, and the ports left open because a CIDR list is empty", ()
 });
 
 test("NOTES and the chart README: the pods no policy selects, with the reason, printed literally", () => {
-  const notes = renderNotes("--set", "networkPolicies.enabled=true");
+  const notes = renderNotes(...ENABLED);
   assert.match(notes, "- Pods these policies do not select:\n    discover-proc-kubelet-cmdline: The pods carry no labels at all");
   assert.match(notes, /\n    system-rollout: The Job's pod template carries no label;[^\n]*suffix changes with every restore/);
   const readme = readFileSync(join(PROJECT_ROOT, "chart/README.md"), "utf8");
@@ -224,22 +242,23 @@ test("NOTES and the chart README: the pods no policy selects, with the reason, p
 
 test("NOTES: disabled components are listed as unrestricted, and their ports are not described", () => {
   const notes = renderNotes(
-    "--set", "networkPolicies.enabled=true",
+    ...ENABLED,
     "--set", "networkPolicies.components.instanceManager.enabled=false",
     "--set", "networkPolicies.components.longhornManager.enabled=false",
   );
   assert.match(notes, "- Left unrestricted: no policy selects the pods of longhorn-manager, instance-manager (components.<name>.enabled is false).");
   assert.not.match(notes, "to instance-manager");
   assert.not.match(notes, "longhorn-manager TCP 9500");
-  assert.match(notes, "TCP 2049 to share-manager");
-  assert.not.match(renderNotes("--set", "networkPolicies.enabled=true"), "Left unrestricted");
+  assert.not.match(notes, "TCP 2049", "the node lists are given: nothing is open to report");
+  assert.match(renderNotes(...ci("generic"), "--set", "networkPolicies.components.instanceManager.enabled=false"), "TCP 2049 to share-manager");
+  assert.not.match(renderNotes(...ENABLED), "Left unrestricted");
 });
 
 test("NOTES: extraPorts that no rendered rule can carry are reported, not silently dropped", () => {
   const extra = ["--set-json", 'networkPolicies.components.longhornUi.extraPorts=[{"port":15008}]'];
-  const none = renderNotes("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.type=none", ...extra);
+  const none = renderNotes(...ENABLED, "--set", "networkPolicies.type=none", ...extra);
   assert.match(none, "- components.longhornUi.extraPorts adds nothing: with these values no ingress rule of longhorn-ui renders");
-  const k3s = renderNotes("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.type=k3s", ...extra);
+  const k3s = renderNotes(...ENABLED, "--set", "networkPolicies.type=k3s", ...extra);
   assert.not.match(k3s, "extraPorts adds nothing");
 });
 
@@ -250,8 +269,8 @@ test("CNI caveats where users decide: values.yaml, the chart README, and NOTES o
   const readme = readFileSync(join(PROJECT_ROOT, "chart/README.md"), "utf8");
   assert.match(readme, "## CNI caveats: what `nodeCIDRs` and `kubeAPIServerSourceCIDRs` can match");
   assert.match(readme, "https://docs.cilium.io/en/stable/security/policy/layer3/#selecting-nodes-with-cidr-ipblock");
-  assert.not.match(renderNotes("--set", "networkPolicies.enabled=true"), "CNI caveat");
-  const tightened = renderNotes("--set", "networkPolicies.enabled=true", "--set", "networkPolicies.nodeCIDRs={10.0.0.0/24}");
+  assert.not.match(renderNotes(...ci("generic")), "CNI caveat");
+  const tightened = renderNotes(...ci("generic"), "--set", "networkPolicies.nodeCIDRs={10.0.0.0/24}");
   assert.match(tightened, "CNI caveat: nodeCIDRs and kubeAPIServerSourceCIDRs match the source address your CNI sees from other nodes.");
   assert.match(tightened, "- Cilium: no ipBlock matches nodes unless policy-cidr-match-mode is nodes (1.15+)");
 });
@@ -315,7 +334,7 @@ test("values.yaml, values.schema.json and chart/README.md name the same values; 
 
 test("extraIngress and extraEgress render as given; extraPorts join every rule of their policy", () => {
   const run = helmTemplate(
-    "--set", "networkPolicies.enabled=true",
+    ...ENABLED,
     "--set", "networkPolicies.egress.enabled=true",
     "--set-json", 'networkPolicies.components.longhornManager.extraIngress=[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"longhorn-system-tools"}}}],"ports":[{"port":9500,"protocol":"TCP"}]}]',
     "--set-json", 'networkPolicies.components.longhornUi.extraEgress=[{"to":[{"ipBlock":{"cidr":"192.0.2.10/32"}}]}]',
@@ -335,11 +354,11 @@ test("extraIngress and extraEgress render as given; extraPorts join every rule o
 test("values never become template syntax: extra rules are not run through tpl", () => {
   const payload = '{{ print "x" }}';
   const set = `networkPolicies.components.longhornManager.extraIngress=[{"from":[{"namespaceSelector":{"matchLabels":{"team":${JSON.stringify(payload)}}}}]}]`;
-  const refused = helmTemplate("--set", "networkPolicies.enabled=true", "--set-json", set);
+  const refused = helmTemplate(...ENABLED, "--set-json", set);
   assert.is(refused.code, 1, "the schema refuses a label value the API server would refuse");
   assert.match(refused.stderr, "extraIngress.0.from.0.namespaceSelector.matchLabels.team");
   // Past the schema, the text still prints as data: never evaluated.
-  const skipped = helmTemplate("--skip-schema-validation", "--set", "networkPolicies.enabled=true", "--set-json", set);
+  const skipped = helmTemplate("--skip-schema-validation", ...ENABLED, "--set-json", set);
   assert.is(skipped.code, 0, skipped.stderr);
   assert.match(skipped.stdout, "team: '{{ print \"x\" }}'");
 });

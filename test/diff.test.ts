@@ -15,9 +15,12 @@ test("1.4 → 1.5: the webhook and recovery ports move into the manager (longhor
   assert.match(md, row("share-manager-to-recovery-backend", "ports", "TCP 9600", "TCP 9503"));
   assert.match(md, row("admission-webhook", "runs in", "its own pods", "longhorn-manager"));
   assert.match(md, row("pre-upgrade", "added", "", ""));
-  // Rendered: the manager now accepts the webhook ports (open to any source while
-  // kubeAPIServerSourceCIDRs is empty) and the share manager's recovery calls.
-  assert.match(md, row("longhorn-manager", "TCP", "9501-9502", "any source"));
+  // Rendered (the chart's ci/defaults-values.yaml): the manager now accepts the webhook ports from
+  // itself and the API server's source addresses, and the share manager's recovery calls.
+  assert.match(md, row("longhorn-manager", "TCP", "9501-9502", "longhorn-manager, kube-apiserver"));
+  // With the generic CNI and empty lists, the webhook ports are open to any source.
+  const generic = await runCli("diff", "1.4", "1.5", "-f", "chart/ci/generic-values.yaml");
+  assert.match(generic.stdout, row("longhorn-manager", "TCP", "9501-9502", "any source"));
   assert.match(md, row("longhorn-manager", "TCP", "9503", "share-manager"));
   assert.match(md, row("instance-manager", "TCP", "8502-8503", "longhorn-manager"));
   // 1.4's single range splits; the v2 half stays closed until features.v2DataEngine is set.
@@ -36,9 +39,11 @@ test("1.9 → 1.10 as JSON: the conversion webhook goes, and 9501 closes", async
   assert.equal(diff.flows.removed.map((f) => f.id), ["manager-to-conversion-webhook"]);
   assert.ok(diff.flows.changed.some((c) => c.id === "kube-apiserver-to-conversion-webhook" && c.field === "enforced" && c.after === "no (documented only)"));
   assert.equal(diff.reachability.opened, []);
-  // 9501 was open to any source (kubeAPIServerSourceCIDRs empty): it closes for each of the 32 other endpoints of the model.
-  assert.is(diff.reachability.closed.length, 32);
-  assert.ok(diff.reachability.closed.every((c) => c.destination === "longhorn-manager" && c.ports === "9501" && c.protocol === "TCP"));
+  // 9501 closes for the conversion webhook's two clients: the manager and the API server.
+  assert.equal(diff.reachability.closed.map((c) => `${c.source} → ${c.destination} ${c.protocol} ${c.ports}`), [
+    "longhorn-manager → longhorn-manager TCP 9501",
+    "kube-apiserver → longhorn-manager TCP 9501",
+  ]);
 });
 
 test("1.6 → 1.7: the role selectors change to runtime labels, and nothing the chart allows changes", async () => {

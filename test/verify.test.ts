@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT, runCli, SPEC_VERSIONS } from "./helpers.ts";
 
-const CI_CASES = ["all-options", "defaults", "disabled", "egress", "egress-defaults", "k3s-kube-router", "upgrade"];
+const CI_CASES = ["all-options", "defaults", "disabled", "egress", "egress-defaults", "generic", "upgrade"];
 const work = mkdtempSync(join(tmpdir(), "lhnp-verify-"));
 
 /** A copy of the generated chart with one template edited. */
@@ -92,7 +92,7 @@ test("a widened rule fails verify with the extra ports and the rule that admits 
 
 test("a policy that selects nothing leaves its pods open, and verify says why", async () => {
   const chart = brokenChart("misselected", "1.12/share-manager.yaml", (t) => t.replace("longhorn.io/component: share-manager", "longhorn.io/component: share-managr"));
-  const run = await runCli("verify", "--version", "1.12", "--chart", chart, "-f", "chart/ci/defaults-values.yaml");
+  const run = await runCli("verify", "--version", "1.12", "--chart", chart, "-f", "chart/ci/generic-values.yaml");
   assert.is(run.code, 1);
   // NFS 2049 is open to any source while nodeCIDRs is empty; everything else must have been closed.
   assert.match(run.stdout, /\| external host +\| share-manager +\| TCP +\| 1-2048, 2050-65535 +\| deny +\| allow +\| no policy selects longhorn-system\/share-manager \(not-isolated\) \|/);
@@ -109,7 +109,7 @@ test("an invalid object fails verify with its template and path", async () => {
 test("verify reads the values Helm merged: YAML 1.1 booleans, later files winning", async () => {
   const file = join(work, "helm-typed-values.yaml");
   // Helm reads `yes` as true: the chart renders every policy, and verify must see the same values.
-  writeFileSync(file, "networkPolicies:\n  enabled: yes\n  metricsScrapeSources: [{namespaceSelector: {matchLabels: {team: obs}}}]\n");
+  writeFileSync(file, "networkPolicies:\n  enabled: yes\n  cni: generic\n  metricsScrapeSources: [{namespaceSelector: {matchLabels: {team: obs}}}]\n");
   const override = join(work, "helm-null-values.yaml");
   writeFileSync(override, "networkPolicies:\n  metricsScrapeSources: []\n");
   const run = await runCli("verify", "--version", "1.12", "-f", file, "-f", override);
@@ -128,7 +128,7 @@ test("verify in any release namespace: the outsiders live in namespaces of their
 test("a role that runs in another component's pods follows that component's switch (found by the property tests)", async () => {
   for (const [off, versions] of [["admissionWebhook", ["1.4", "1.6", "1.12"]], ["longhornManager", ["1.6", "1.12"]], ["recoveryBackend", ["1.12"]]] as const) {
     const file = join(work, `${off}-off.yaml`);
-    writeFileSync(file, `networkPolicies:\n  enabled: true\n  components:\n    ${off}:\n      enabled: false\n`);
+    writeFileSync(file, `networkPolicies:\n  enabled: true\n  cni: generic\n  components:\n    ${off}:\n      enabled: false\n`);
     for (const version of versions) {
       const run = await runCli("verify", "--version", version, "-f", file);
       assert.is(run.code, 0, `${off} off, ${version}:\n${run.stdout}`);
@@ -147,7 +147,7 @@ test("the model gives every peer the values name a member (cases the property te
   };
   for (const [name, values] of Object.entries(cases)) {
     const file = join(work, "peer-sample.yaml");
-    writeFileSync(file, `networkPolicies:\n  enabled: true\n  ${values}\n`);
+    writeFileSync(file, `networkPolicies:\n  enabled: true\n  cni: generic\n  ${values}\n`);
     const run = await runCli("verify", "--version", "1.12", "-f", file);
     assert.is(run.code, 0, `${name}:\n${run.stdout}${run.stderr}`);
   }
@@ -166,7 +166,7 @@ test("verify usage errors exit 2", async () => {
 
 test("values helm rejects fail verify with helm's message (exit 1)", async () => {
   const file = join(work, "bad-values.yaml");
-  writeFileSync(file, "networkPolicies:\n  enabled: true\n  type: traefik\n");
+  writeFileSync(file, "networkPolicies:\n  enabled: true\n  cni: generic\n  type: traefik\n");
   const run = await runCli("verify", "--version", "1.12", "-f", file);
   assert.is(run.code, 1);
   assert.match(run.stderr, `netpolgen: helm template ${join(PROJECT_ROOT, "chart")} failed`);

@@ -125,9 +125,32 @@ app.kubernetes.io/managed-by: {{ $root.Release.Service }}
 {{- define "lhnp.cni" -}}
 {{- $np := .Values.networkPolicies }}
 {{- if eq $np.cni "auto" }}
+{{- $daemonSets := lookup "apps/v1" "DaemonSet" "" "" }}
+{{- $running := include "lhnp.detectCNI" ($daemonSets.items | default list) }}
+{{- if $running }}
+{{- $running }}
+{{- else }}
 {{- get (dict "k3s" "kube-router" "rke2" "canal" "rke1" "canal" "none" "generic") $np.type }}
+{{- end }}
 {{- else }}
 {{- $np.cni }}
+{{- end }}
+{{- end }}
+
+{{- /*
+The CNI the given DaemonSets (lookup at install) show, or nothing. Cilium and Antrea admit host
+traffic by identities or their own peers, which no ipBlock of node addresses matches: until the
+chart renders their native policies they get generic (empty lists: those ports open to any source),
+never addresses that would block NFS and the webhooks. Args: the DaemonSet objects.
+*/}}
+{{- define "lhnp.detectCNI" -}}
+{{- $names := list }}
+{{- range . }}{{ $names = append $names .metadata.name }}{{ end }}
+{{- $joined := printf " %s " (join " " $names) }}
+{{- if or (contains " cilium " $joined) (contains " antrea-agent " $joined) }}generic
+{{- else if regexMatch " (rke2-)?canal " $joined }}canal
+{{- else if contains " calico-node " $joined }}calico
+{{- else if contains " kube-router " $joined }}kube-router
 {{- end }}
 {{- end }}
 
@@ -154,9 +177,9 @@ Without a cluster (helm template) or with nothing found, the render fails naming
 {{- if not $found }}
 {{- $what := ternary "each node's tunnel address (Node annotation projectcalico.org/IPv4IPIPTunnelAddr or IPv4VXLANTunnelAddr) and InternalIP" "each node's flannel.1 address, the first address of its spec.podCIDR (kubectl get nodes -o jsonpath='{range .items[*]}{.spec.podCIDR}{\"\\n\"}{end}')" (eq $cni "calico") }}
 {{- if eq $key "nodeCIDRs" }}
-{{- fail (printf "networkPolicies.nodeCIDRs: on %s, NFS mounts from other nodes arrive from %s; no Node could be read (helm template has no cluster, or the release may not list Nodes). List those addresses as /32, or set networkPolicies.cni=generic to leave NFS 2049 open to any source" $cni $what) }}
+{{- fail (printf "networkPolicies.nodeCIDRs: on %s, NFS mounts from other nodes arrive from %s; no Node could be read (helm template has no cluster, or the release may not list Nodes). List those addresses as /32, or set networkPolicies.cni=generic to leave NFS 2049 open to any source (on Cilium or Antrea, whose node traffic no such address matches, set generic)" $cni $what) }}
 {{- else }}
-{{- fail (printf "networkPolicies.kubeAPIServerSourceCIDRs: on %s, an API server on another control-plane node calls the webhooks from %s; no control-plane Node could be read (helm template has no cluster, a managed control plane has none, or the release may not list Nodes). List those addresses as /32 (an external API server: its egress CIDR), or set networkPolicies.cni=generic to leave the webhook ports open to any source" $cni $what) }}
+{{- fail (printf "networkPolicies.kubeAPIServerSourceCIDRs: on %s, an API server on another control-plane node calls the webhooks from %s; no control-plane Node could be read (helm template has no cluster, a managed control plane has none, or the release may not list Nodes). List those addresses as /32 (an external API server: its egress CIDR), or set networkPolicies.cni=generic to leave the webhook ports open to any source (on Cilium or Antrea, set generic)" $cni $what) }}
 {{- end }}
 {{- end }}
 {{- $found | uniq | join " " }}

@@ -70,6 +70,16 @@ export function randomValues(rng: Random, request: ValuesRequest): GeneratedValu
 
   if (rng.bool(0.55)) np.nodeCIDRs = cidrList(rng, () => rng.bool(0.75) ? ipv4CIDR(rng, "10.0", 16, 32) : ipv6CIDR(rng, "fd00:10", 48, 128));
   if (rng.bool(0.55)) np.kubeAPIServerSourceCIDRs = cidrList(rng, () => rng.bool(0.75) ? ipv4CIDR(rng, "10.0", 24, 32) : ipv6CIDR(rng, "fd00:a", 64, 128));
+  // The CNI: generic and flannel take the lists as they are, empty meaning any source. The others
+  // read empty lists from the Nodes, which helm template cannot: the lists are then given, as a user
+  // of helm template must (the chart's refusal has a test of its own).
+  if (rng.bool(0.6)) np.cni = rng.pick(["auto", "generic", "kube-router", "canal", "calico", "flannel"]);
+  const cni = (np.cni ?? "auto") === "auto" ? ({ k3s: "kube-router", rke2: "canal", rke1: "canal", none: "generic" } as Record<string, string>)[(np.type as string | undefined) ?? "k3s"] : np.cni;
+  if (cni !== "generic" && cni !== "flannel") {
+    const filled = (list: unknown) => (Array.isArray(list) && list.length > 0 ? list : Array.from({ length: rng.int(1, 3) }, () => ipv4CIDR(rng, "10.42", 24, 32)));
+    np.nodeCIDRs = filled(np.nodeCIDRs);
+    np.kubeAPIServerSourceCIDRs = filled(np.kubeAPIServerSourceCIDRs);
+  }
   if (rng.bool(0.5)) np.metricsScrapeSources = Array.from({ length: rng.int(1, 2) }, () => peer(rng));
   if (rng.bool(0.35)) np.ui = { extraFrom: Array.from({ length: rng.int(1, 2) }, () => peer(rng)) };
 

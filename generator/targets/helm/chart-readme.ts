@@ -46,6 +46,9 @@ it on what Helm renders.
 \`\`\`sh
 helm install lhnp ./chart -n longhorn-system --set networkPolicies.enabled=true
 helm install lhnp ./chart -n longhorn-system -f my-values.yaml
+# helm template has no Nodes to read: give the lists (see "CNI caveats"), or cni=generic
+helm template lhnp ./chart -n longhorn-system --set networkPolicies.enabled=true \\
+  --set 'networkPolicies.nodeCIDRs={10.42.0.0/32,10.42.1.0/32}' --set 'networkPolicies.kubeAPIServerSourceCIDRs={10.42.0.0/32}'
 \`\`\`
 
 As a dependency of another chart:
@@ -90,14 +93,16 @@ so the local iSCSI 3260 initiator keeps working with no rule at all; the lists d
 hosts reach NFS 2049 and the webhooks. Check the real sources in your CNI's flow logs
 before narrowing them.
 
-\`networkPolicies.cni\` fills the lists for you where the source is known: with \`kube-router\` or
-\`canal\` (\`auto\` on k3s, RKE2 and RKE1) each Node's flannel.1 address (the network address of its
+\`networkPolicies.cni\` fills the lists for you where the source is known. \`auto\` (the default) looks
+at the CNI's DaemonSets at install (Cilium and Antrea get \`generic\` until the chart renders their
+native policies: no address list matches their node traffic), else goes by \`type\`. With
+\`kube-router\` or \`canal\` (\`auto\` on k3s, RKE2 and RKE1) each Node's flannel.1 address (the network address of its
 \`spec.podCIDR\`), with \`calico\` each Node's tunnel addresses and InternalIPs; the API server list
 takes the control-plane Nodes only. They are read with helm's \`lookup\` at install and upgrade, so
 run \`helm upgrade\` after nodes join or leave. \`helm template\` (and Argo CD, which renders with it)
 has no cluster to read: the render then fails and names the list to give, with the command that
-prints the addresses. \`generic\` (the default for now) keeps the lists as plain ipBlocks, empty
-meaning any source.
+prints the addresses. \`generic\` keeps the lists as plain ipBlocks, empty meaning any source (every
+pod included).
 
 | CNI | Source of another node's host traffic | What to list |
 |---|---|---|

@@ -307,9 +307,10 @@ export function ciValues(model: ValuesModel): OutputFile[] {
   const previous = model.versions[model.versions.indexOf(model.newestGA) - 1]!;
   const cases: Record<string, ValuesOverride<ChartValues>> = {
     disabled: { networkPolicies: { enabled: false } },
-    defaults: { networkPolicies: { enabled: true } },
-    // On k3s (cni auto: kube-router) with the addresses helm's lookup reads from three Nodes.
-    "k3s-kube-router": { networkPolicies: { enabled: true, cni: "auto", ...K3S_SOURCES } },
+    // The defaults (type k3s, cni auto: kube-router), with the addresses helm's lookup reads from three Nodes.
+    defaults: { networkPolicies: { enabled: true, ...K3S_SOURCES } },
+    // The generic CNI with empty lists: NFS 2049 and the webhook ports open to any source.
+    generic: { networkPolicies: { enabled: true, cni: "generic" } },
     "all-options": {
       longhorn: { version: `v${model.newestGA}.1`, namespace: "storage" },
       networkPolicies: {
@@ -330,7 +331,7 @@ export function ciValues(model: ValuesModel): OutputFile[] {
       commonLabels: { team: "storage" },
       commonAnnotations: { "example.com/owner": "storage-team" },
     },
-    upgrade: { longhorn: { version: model.newestGA, upgradeFrom: previous }, networkPolicies: { enabled: true } },
+    upgrade: { longhorn: { version: model.newestGA, upgradeFrom: previous }, networkPolicies: { enabled: true, ...K3S_SOURCES } },
     // Egress with every destination pinned down.
     egress: {
       networkPolicies: {
@@ -349,7 +350,7 @@ export function ciValues(model: ValuesModel): OutputFile[] {
       },
     },
     // Egress with the defaults: the API server ports open to any destination, backups and downloads blocked.
-    "egress-defaults": { networkPolicies: { enabled: true, egress: { enabled: true } } },
+    "egress-defaults": { networkPolicies: { enabled: true, ...K3S_SOURCES, egress: { enabled: true } } },
   };
   return Object.entries(cases).map(([name, values]) => ({
     path: `ci/${name}-values.yaml`,
