@@ -102,7 +102,8 @@ takes the control-plane Nodes only. They are read with helm's \`lookup\` at inst
 run \`helm upgrade\` after nodes join or leave. \`helm template\` (and Argo CD, which renders with it)
 has no cluster to read: the render then fails and names the list to give, with the command that
 prints the addresses. \`generic\` keeps the lists as plain ipBlocks, empty meaning any source (every
-pod included).
+pod included). Reading needs permission to list Nodes (and, for \`auto\`, DaemonSets) cluster-wide;
+helm stops on a forbidden lookup, so a release without it names the CNI and gives both lists.
 
 | CNI | Source of another node's host traffic | What to list |
 |---|---|---|
