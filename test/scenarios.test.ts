@@ -204,4 +204,31 @@ test("the post-upgrade hook: the API server only, nothing in", () => {
   assert.not.ok(allowed(c, c.endpoint("longhorn-manager"), hook, 8080));
 });
 
+test("NFS from another node on k3s: its flannel.1 address reaches 2049; its node IP, pods and outsiders do not", () => {
+  const c = scenario("cni-k3s-nfs-from-another-node.yaml");
+  const sm = c.endpoint("share-manager");
+  assert.ok(allowed(c, addressEndpoint("storage-2 flannel.1", "10.42.1.0"), sm, 2049));
+  assert.not.ok(allowed(c, addressEndpoint("storage-2 InternalIP", "192.168.1.12"), sm, 2049), "the node IP never carries it on flannel VXLAN");
+  assert.not.ok(allowed(c, addressEndpoint("a pod on storage-2", "10.42.1.17"), sm, 2049), "a /32, not the podCIDR: the node's pods stay out");
+  assert.not.ok(allowed(c, c.endpoint("external host"), sm, 2049));
+  assert.not.ok(allowed(c, addressEndpoint("storage-2 flannel.1", "10.42.1.0"), sm, 9600), "nodes get NFS, not the recovery port");
+});
+
+test("a node that joins after install: refused until helm upgrade reads it, then admitted", () => {
+  const before = scenario("cni-k3s-nfs-from-another-node.yaml");
+  const joined = addressEndpoint("storage-4 flannel.1 (joined later)", "10.42.3.0");
+  assert.not.ok(allowed(before, joined, before.endpoint("share-manager"), 2049), "NOTES says: run helm upgrade after adding nodes");
+  const after = scenario("cni-canal-webhook-from-second-server.yaml");
+  assert.ok(allowed(after, joined, after.endpoint("share-manager"), 2049), "after the upgrade, lookup reads the new Node too");
+});
+
+test("RKE2/Canal: the API server on a second control-plane node reaches the admission webhook; a worker's host does not", () => {
+  const c = scenario("cni-canal-webhook-from-second-server.yaml");
+  const manager = c.endpoint("longhorn-manager");
+  assert.ok(allowed(c, addressEndpoint("server-2 flannel.1", "10.42.1.0"), manager, 9502));
+  assert.not.ok(allowed(c, addressEndpoint("agent-1 flannel.1", "10.42.3.0"), manager, 9502), "not a control-plane node");
+  assert.not.ok(allowed(c, c.endpoint("external host"), manager, 9502));
+  assert.not.ok(allowed(c, addressEndpoint("server-2 flannel.1", "10.42.1.0"), manager, 9500), "the webhook port only");
+});
+
 test.run();
