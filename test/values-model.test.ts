@@ -66,7 +66,7 @@ test("a small tree: block defaults, quoting, notes, and groups sharing a definit
       { key: "m", type: "selector", default: { matchLabels: { "k8s-app": "kube-dns" } }, schema: { type: "object" }, description: ["A block."], example: "x" },
       { key: "l", type: "list", default: [443, 6443], schema: { type: "array" }, description: ["A flow list."], example: "x" },
     ] },
-    { key: "b", description: ["Shares."], example: "x", definition: "shared", blankBefore: true, children: [
+    { key: "b", description: ["Shares."], example: "x", definition: "common", blankBefore: true, children: [
       { key: "on", type: "bool", default: true, schema: { type: "boolean" }, description: ["Bool."], example: "x" },
     ] },
   ];
@@ -101,7 +101,7 @@ test("a small tree: block defaults, quoting, notes, and groups sharing a definit
   const schema = groupSchema(small) as { required: string[]; properties: Record<string, { description: string; allOf?: unknown[] }> };
   assert.equal(schema.required, ["a", "b"]);
   assert.is(schema.properties.a!.description, "A group. Second line.");
-  assert.equal(schema.properties.b!.allOf, [{ $ref: "#/definitions/shared" }]);
+  assert.equal(schema.properties.b!.allOf, [{ $ref: "#/definitions/common" }]);
   assert.equal(valueRows(small).map((r) => [r.path, r.default]), [
     ["a", '{s: "1.12", t: k3s, u: "yes", m: {matchLabels: {k8s-app: kube-dns}}, l: [443, 6443]}'],
     ["a.s", '"1.12"'],

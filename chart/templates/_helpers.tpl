@@ -197,19 +197,24 @@ Without a cluster (helm template) or with nothing found, the render fails naming
 {{- if eq $cni "calico" }}
 {{- $annotations := .metadata.annotations | default dict }}
 {{- range $name := list "projectcalico.org/IPv4IPIPTunnelAddr" "projectcalico.org/IPv4VXLANTunnelAddr" "projectcalico.org/IPv4WireguardInterfaceAddr" "projectcalico.org/IPv6VXLANTunnelAddr" }}
-{{- with index $annotations $name }}{{ $found = append $found (printf "%s/%s" . (ternary "128" "32" (contains ":" .))) }}{{ end }}
+{{- with index $annotations $name }}{{ $found = append $found (include "lhnp.hostCIDR" .) }}{{ end }}
 {{- end }}
 {{- range ((.status | default dict).addresses | default list) }}
-{{- if eq .type "InternalIP" }}{{ $found = append $found (printf "%s/%s" .address (ternary "128" "32" (contains ":" .address))) }}{{ end }}
+{{- if eq .type "InternalIP" }}{{ $found = append $found (include "lhnp.hostCIDR" .address) }}{{ end }}
 {{- end }}
 {{- else }}
 {{- $spec := .spec | default dict }}
 {{- range ($spec.podCIDRs | default (compact (list ($spec.podCIDR | default "")))) }}
 {{- $network := first (splitList "/" .) }}
-{{- $found = append $found (printf "%s/%s" $network (ternary "128" "32" (contains ":" $network))) }}
+{{- $found = append $found (include "lhnp.hostCIDR" $network) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- $found | uniq | join " " }}
+{{- end }}
+
+{{- /* One address as a CIDR of itself: /32, or /128 for IPv6. Args: the address. */}}
+{{- define "lhnp.hostCIDR" -}}
+{{- printf "%s/%s" . (ternary "128" "32" (contains ":" .)) }}
 {{- end }}
