@@ -112,9 +112,9 @@ export interface LonghornNetworkPoliciesValues {
      */
     type: "k3s" | "rke2" | "rke1" | "none";
     /**
-     * The CNI enforcing the policies, which decides what address another node's host traffic carries: auto | generic | kube-router | canal | calico | flannel. auto: at install the CNI's DaemonSets decide (Cilium and Antrea: generic until their native policies exist); without them, type (k3s: kube-router; rke2, rke1: canal; none: generic). kube-router and canal (flannel VXLAN): each node's flannel.1 address, the first address of its spec.podCIDR; calico: each node's tunnel address and InternalIP. For these, empty nodeCIDRs / kubeAPIServerSourceCIDRs are read from the Nodes at install and upgrade (helm lookup; control-plane Nodes for the API server), and `helm template` fails naming the value to give. generic: the lists are plain ipBlocks, and an empty list leaves its ports open to any source (to every pod too). flannel: as generic, and NOTES says that flannel alone enforces nothing.
+     * The CNI enforcing the policies, which decides how host and API server clients are admitted: auto | cilium | antrea | calico | canal | kube-router | generic | flannel. auto: at install the CNI's DaemonSets decide (cilium, antrea-agent, (rke2-)canal, calico-node, kube-router); without them, type (k3s: kube-router; rke2, rke1: canal; none: generic). cilium (1.11+): a CiliumNetworkPolicy beside each policy admits NFS from the entities host and remote-node and the webhooks from kube-apiserver. antrea (2.0+, crd.antrea.io/v1beta1): an Antrea NetworkPolicy admits them by a nodeSelector peer (all Nodes; control-plane Nodes for the webhooks). kube-router, canal (flannel VXLAN): each node's flannel.1 address, the first address of its spec.podCIDR; calico: each node's tunnel address and InternalIP. For these three, empty nodeCIDRs / kubeAPIServerSourceCIDRs are read from the Nodes at install and upgrade (helm lookup; control-plane Nodes for the API server), and `helm template` fails naming the value to give. generic: the lists are plain ipBlocks, and an empty list leaves its ports open to any source (to every pod too). flannel: as generic, and NOTES says that flannel alone enforces nothing.
      */
-    cni: "auto" | "generic" | "kube-router" | "canal" | "calico" | "flannel";
+    cni: "auto" | "cilium" | "antrea" | "calico" | "canal" | "kube-router" | "generic" | "flannel";
     /**
      * Per component: `enabled: false` drops that component's policy, leaving its pods unrestricted.
      */
@@ -215,11 +215,11 @@ export interface LonghornNetworkPoliciesValues {
       v2DataEngine: boolean;
     };
     /**
-     * Source CIDRs of kube-apiserver calls to the Longhorn webhooks, as the CNI sees them (see cni). Empty: read from the control-plane Nodes at install (cni other than generic), or open to any source (generic).
+     * Source CIDRs of kube-apiserver calls to the Longhorn webhooks, as the CNI sees them (see cni). Empty: read from the control-plane Nodes at install (kube-router, canal, calico), open to any source (generic, flannel), or none besides the native object's kube-apiserver peer (cilium, antrea).
      */
     kubeAPIServerSourceCIDRs: CidrList;
     /**
-     * Source CIDRs of host clients on other nodes (NFS 2049 from the kernel NFS client), as the CNI sees them (see cni). Empty: read from the Nodes at install (cni other than generic), or open to any source (generic).
+     * Source CIDRs of host clients on other nodes (NFS 2049 from the kernel NFS client), as the CNI sees them (see cni). Empty: read from the Nodes at install (kube-router, canal, calico), or open to any source (generic, flannel). Refused with cilium and antrea, whose native objects admit the nodes.
      */
     nodeCIDRs: CidrList;
     /**

@@ -129,6 +129,9 @@ names the value, what it holds and what is expected. */}}
 {{- include "lhnp.checkPorts" (list $rule.ports (printf "%s.extraEgress[%d].ports" $at $i)) }}
 {{- end }}
 {{- end }}
+{{- if and $np.enabled $np.nodeCIDRs (include "lhnp.nativeCNI" .) }}
+{{- fail (printf "networkPolicies.nodeCIDRs: not used with cni %s, which admits host traffic from the nodes by %s (no ipBlock of node addresses matches it there); remove nodeCIDRs" (include "lhnp.cni" .) (ternary "the identities host and remote-node in a CiliumNetworkPolicy" "a nodeSelector peer in an Antrea NetworkPolicy" (eq (include "lhnp.cni" .) "cilium"))) }}
+{{- end }}
 {{- if and $np.enabled $np.egress.enabled (not $np.egress.kubeAPIServer.ports) }}
 {{- fail "networkPolicies.egress.kubeAPIServer.ports: empty; name the API server's ports (e.g. [443, 6443]), an empty list would open every port" }}
 {{- end }}

@@ -137,17 +137,13 @@ app.kubernetes.io/managed-by: {{ $root.Release.Service }}
 {{- end }}
 {{- end }}
 
-{{- /*
-The CNI the given DaemonSets (lookup at install) show, or nothing. Cilium and Antrea admit host
-traffic by identities or their own peers, which no ipBlock of node addresses matches: until the
-chart renders their native policies they get generic (empty lists: those ports open to any source),
-never addresses that would block NFS and the webhooks. Args: the DaemonSet objects.
-*/}}
+{{- /* The CNI the given DaemonSets (lookup at install) show, or nothing. Args: the DaemonSet objects. */}}
 {{- define "lhnp.detectCNI" -}}
 {{- $names := list }}
 {{- range . }}{{ $names = append $names .metadata.name }}{{ end }}
 {{- $joined := printf " %s " (join " " $names) }}
-{{- if or (contains " cilium " $joined) (contains " antrea-agent " $joined) }}generic
+{{- if contains " cilium " $joined }}cilium
+{{- else if contains " antrea-agent " $joined }}antrea
 {{- else if regexMatch " (rke2-)?canal " $joined }}canal
 {{- else if contains " calico-node " $joined }}calico
 {{- else if contains " kube-router " $joined }}kube-router
@@ -155,10 +151,21 @@ never addresses that would block NFS and the webhooks. Args: the DaemonSet objec
 {{- end }}
 
 {{- /*
+"true" when the CNI admits Longhorn's host and API server clients by a native policy object beside
+the NetworkPolicy (Cilium: CiliumNetworkPolicy fromEntities; Antrea: an Antrea NetworkPolicy with a
+nodeSelector peer), since no ipBlock of node addresses matches that traffic there; else "".
+*/}}
+{{- define "lhnp.nativeCNI" -}}
+{{- if has (include "lhnp.cni" .) (list "cilium" "antrea") }}true{{ end }}
+{{- end }}
+
+{{- /*
 The source CIDRs, space-separated, from which the CNI shows host traffic of other nodes (key
 nodeCIDRs) or API server calls (key kubeAPIServerSourceCIDRs). Args: (list $ key).
 - The list, when given.
 - generic: nothing, which leaves the rule open to any source (NOTES says so).
+- cilium, antrea: nothing; the native object admits the nodes and the API server, and a given
+  kubeAPIServerSourceCIDRs adds an external API server (nodeCIDRs is refused there: lhnp.checkValues).
 - kube-router, canal: each (control-plane) Node's flannel.1 address, the network address of its
   spec.podCIDRs (flannel pkg/backend/vxlan; k3s and RKE2 use flannel VXLAN).
 - calico: each (control-plane) Node's tunnel addresses (projectcalico.org annotations) and InternalIPs.
@@ -171,15 +178,15 @@ Without a cluster (helm template) or with nothing found, the render fails naming
 {{- $cni := include "lhnp.cni" $root }}
 {{- if $given }}
 {{- join " " $given }}
-{{- else if not (has $cni (list "generic" "flannel")) }}
+{{- else if not (has $cni (list "generic" "flannel" "cilium" "antrea")) }}
 {{- $nodes := lookup "v1" "Node" "" "" }}
 {{- $found := include "lhnp.nodeSources" (list $cni $key ($nodes.items | default list)) | splitList " " | compact }}
 {{- if not $found }}
 {{- $what := ternary "each node's tunnel address (Node annotation projectcalico.org/IPv4IPIPTunnelAddr or IPv4VXLANTunnelAddr) and InternalIP" "each node's flannel.1 address, the first address of its spec.podCIDR (kubectl get nodes -o jsonpath='{range .items[*]}{.spec.podCIDR}{\"\\n\"}{end}')" (eq $cni "calico") }}
 {{- if eq $key "nodeCIDRs" }}
-{{- fail (printf "networkPolicies.nodeCIDRs: on %s, NFS mounts from other nodes arrive from %s; no Node could be read (helm template has no cluster, or the release may not list Nodes). List those addresses as /32, or set networkPolicies.cni=generic to leave NFS 2049 open to any source (on Cilium or Antrea, whose node traffic no such address matches, set generic)" $cni $what) }}
+{{- fail (printf "networkPolicies.nodeCIDRs: on %s, NFS mounts from other nodes arrive from %s; no Node could be read (helm template has no cluster, or the release may not list Nodes). List those addresses as /32, or set networkPolicies.cni=generic to leave NFS 2049 open to any source" $cni $what) }}
 {{- else }}
-{{- fail (printf "networkPolicies.kubeAPIServerSourceCIDRs: on %s, an API server on another control-plane node calls the webhooks from %s; no control-plane Node could be read (helm template has no cluster, a managed control plane has none, or the release may not list Nodes). List those addresses as /32 (an external API server: its egress CIDR), or set networkPolicies.cni=generic to leave the webhook ports open to any source (on Cilium or Antrea, set generic)" $cni $what) }}
+{{- fail (printf "networkPolicies.kubeAPIServerSourceCIDRs: on %s, an API server on another control-plane node calls the webhooks from %s; no control-plane Node could be read (helm template has no cluster, a managed control plane has none, or the release may not list Nodes). List those addresses as /32 (an external API server: its egress CIDR), or set networkPolicies.cni=generic to leave the webhook ports open to any source" $cni $what) }}
 {{- end }}
 {{- end }}
 {{- $found | uniq | join " " }}

@@ -30,24 +30,46 @@ export interface ModelNamespace {
 
 export interface ModelNode {
   name: string;
+  /** The address the node's own host traffic to its pods carries (the evaluator's own-node rule). */
   ip: string;
+  labels?: Labels;
 }
 
+/**
+ * The CNI whose semantics apply: which source an ipBlock can match (cilium: no node or pod), and
+ * which CNI-native policy objects join the NetworkPolicies. flannel enforces nothing; verify
+ * evaluates it as generic, what a policy engine added later would enforce.
+ */
+export type ModelCNI = "generic" | "kube-router" | "canal" | "calico" | "cilium" | "antrea" | "flannel";
+
 export interface ModelCluster {
+  cni?: ModelCNI;
   namespaces: ModelNamespace[];
   nodes: ModelNode[];
   pods: ModelPod[];
 }
 
+/**
+ * Where an address endpoint's traffic comes from: a node's host namespace (`node`), the API server
+ * (`apiServer`; with `node` when host-networked on that node, without when outside the cluster).
+ * The address is what the CNI shows as the source (e.g. flannel.1's on kube-router and canal);
+ * CNIs that match by identity (Cilium's host, remote-node, kube-apiserver; Antrea's nodeSelector)
+ * read the origin instead.
+ */
+export interface Origin {
+  node?: string;
+  apiServer?: boolean;
+}
+
 /** Either end of a connection: a pod, or an address outside the pod network (node, API server, host). */
-export type Endpoint = { kind: "pod"; pod: ModelPod } | { kind: "address"; name: string; ip: string };
+export type Endpoint = { kind: "pod"; pod: ModelPod } | { kind: "address"; name: string; ip: string; origin?: Origin };
 
 export function podEndpoint(pod: ModelPod): Endpoint {
   return { kind: "pod", pod };
 }
 
-export function addressEndpoint(name: string, ip: string): Endpoint {
-  return { kind: "address", name, ip };
+export function addressEndpoint(name: string, ip: string, origin?: Origin): Endpoint {
+  return origin ? { kind: "address", name, ip, origin } : { kind: "address", name, ip };
 }
 
 export function endpointName(endpoint: Endpoint): string {

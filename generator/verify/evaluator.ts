@@ -12,7 +12,11 @@
 //   the pod end of a connection can restrict it.
 // - ipBlock matches any endpoint whose IP falls in the block, pods included. CNIs differ here (the
 //   API leaves it to the implementation); the charts this project generates use ipBlock only for
-//   addresses outside the pod network, where they all agree.
+//   addresses outside the pod network. On Cilium (cluster.cni) an ipBlock matches neither pods nor
+//   node hosts, whose identities are not CIDR identities (docs.cilium.io, layer3, "Selecting nodes
+//   with CIDR / ipBlock"), only addresses outside the cluster.
+// - The CNI-native objects (native-rules.ts) join the NetworkPolicies on the ingress side: their
+//   allows are added, and a CiliumNetworkPolicy isolates the pods it selects.
 import { BlockList, isIP } from "node:net";
 import type {
   INetworkPolicy,
@@ -22,7 +26,8 @@ import type {
   INetworkPolicyPort,
 } from "kubernetes-models/networking.k8s.io/v1";
 import { selectorMatches, type Labels, type SelectorLike } from "../lib/labels.ts";
-import type { Endpoint, ModelCluster, ModelPod, Protocol } from "./endpoints.ts";
+import type { Endpoint, ModelCluster, ModelCNI, ModelPod, Protocol } from "./endpoints.ts";
+import { nativeAdmits, readNativePolicies, selectingNative, type NativePolicy } from "./native-rules.ts";
 import { ALL_PORTS, NO_PORTS, contains, intersect, portSet, union, type PortRange, type PortSet } from "../lib/port-set.ts";
 
 /** One side (the destination's ingress or the source's egress) of a connection. */
@@ -98,7 +103,13 @@ export class Evaluator {
   private readonly isolatingByDirection = new Map<ModelPod, Record<Direction, Policy[]>>();
   private readonly lastRulesAdmitting: Partial<Record<Direction, { pod: ModelPod; peer: Endpoint; rules: Rule[] }>> = {};
 
-  constructor(cluster: ModelCluster, policies: readonly INetworkPolicy[]) {
+  private readonly cni: ModelCNI;
+  private readonly native: NativePolicy[];
+
+  /** `native`: rendered objects of other kinds; the CNI-native policies among them are read. */
+  constructor(cluster: ModelCluster, policies: readonly INetworkPolicy[], native: readonly unknown[] = []) {
+    this.cni = cluster.cni ?? "generic";
+    this.native = readNativePolicies(native, cluster);
     for (const ns of cluster.namespaces) {
       this.namespaceLabels.set(ns.name, { ...ns.labels, "kubernetes.io/metadata.name": ns.name });
     }
@@ -170,6 +181,13 @@ export class Evaluator {
           }
         });
       }
+      if (direction === "Ingress" && this.native.length > 0) {
+        const native = selectingNative(this.native, subject.pod);
+        for (const policy of native) {
+          const admitted = nativeAdmits([policy], peer, subject.pod, protocol);
+          if (contains(admitted.ports, port)) out.push(...admitted.rules);
+        }
+      }
     }
     return out;
   }
@@ -190,14 +208,22 @@ export class Evaluator {
   private side(direction: Direction, subject: Endpoint, peer: Endpoint, protocol: Protocol): SideVerdict {
     if (subject.kind !== "pod") return { state: "not-a-pod", policies: [], ports: ALL_PORTS };
     if (subject.pod.hostNetwork) return { state: "host-network", policies: [], ports: ALL_PORTS };
-    if (direction === "Ingress" && this.addressOf(peer) === this.nodeIPs.get(subject.pod.node)) {
+    if (direction === "Ingress" && this.isOwnNode(peer, subject.pod)) {
       return { state: "own-node", policies: [], ports: ALL_PORTS };
     }
     const policies = this.isolatingPolicies(direction, subject.pod);
-    if (policies.length === 0) return { state: "not-isolated", policies: [], ports: ALL_PORTS };
+    const native = direction === "Ingress" && this.native.length > 0 ? selectingNative(this.native, subject.pod) : [];
+    if (policies.length === 0 && !native.some((p) => p.isolates)) return { state: "not-isolated", policies: [], ports: ALL_PORTS };
     const destination = direction === "Ingress" ? subject : peer;
     const allowed = this.rulesAdmitting(direction, subject.pod, policies, peer).map((rule) => this.rulePorts(rule.ports, destination, protocol));
-    return { state: "isolated", policies: policies.map((p) => p.id), ports: union(NO_PORTS, ...allowed) };
+    if (native.length > 0) allowed.push(nativeAdmits(native, peer, subject.pod, protocol).ports);
+    return { state: "isolated", policies: [...policies.map((p) => p.id), ...native.filter((p) => p.isolates).map((p) => p.id)], ports: union(NO_PORTS, ...allowed) };
+  }
+
+  /** The host of the pod's own node: by its origin, or (models without origins) by the node's address. */
+  private isOwnNode(peer: Endpoint, pod: ModelPod): boolean {
+    if (peer.kind === "address" && peer.origin?.node !== undefined) return peer.origin.node === pod.node;
+    return this.addressOf(peer) === this.nodeIPs.get(pod.node);
   }
 
   /**
@@ -227,6 +253,8 @@ export class Evaluator {
   /** Whether one NetworkPolicyPeer, written in a policy of `namespace`, covers the endpoint. */
   peerMatches(peer: INetworkPolicyPeer, namespace: string, endpoint: Endpoint): boolean {
     if (peer.ipBlock) {
+      // Cilium: CIDR identities are only those outside the cluster (not pods, not node hosts).
+      if (this.cni === "cilium" && (endpoint.kind === "pod" || endpoint.origin?.node !== undefined)) return false;
       const ip = this.addressOf(endpoint);
       return cidrContains(peer.ipBlock.cidr, ip) && !(peer.ipBlock.except ?? []).some((c) => cidrContains(c, ip));
     }

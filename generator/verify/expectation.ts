@@ -8,7 +8,9 @@
 // client), from the sources the values name, and nothing else:
 // - from a component: the pods serving that component;
 // - from nodes / kube-apiserver: addresses in nodeCIDRs / kubeAPIServerSourceCIDRs, or any
-//   source while the list is empty; a nodes flow whose client is always on the destination's own
+//   source while the list is empty; with cni cilium or antrea, every node's host / the API server
+//   (by origin, as those CNIs' identities and nodeSelector peers see them) plus the API server
+//   addresses listed (on Cilium only from outside the cluster); a nodes flow whose client is always on the destination's own
 //   node (hostScope local-node) only from that node's host, which Kubernetes always admits (the chart then opens the port, as values.yaml says);
 // - from the ingress controller: the controller pods of the networkPolicies.type preset, and
 //   what networkPolicies.ui.extraFrom selects;
@@ -335,7 +337,9 @@ export class Expectation {
 
   /** Whether the source is the host of the node the destination pod runs on. */
   private isOwnNodeHost(source: Actor, destination: Actor): boolean {
-    return source.endpoint.kind === "address" && destination.endpoint.kind === "pod" && this.nodeIPs.get(destination.endpoint.pod.node) === source.endpoint.ip;
+    if (source.endpoint.kind !== "address" || destination.endpoint.kind !== "pod") return false;
+    const node = source.endpoint.origin?.node;
+    return node !== undefined ? node === destination.endpoint.pod.node : this.nodeIPs.get(destination.endpoint.pod.node) === source.endpoint.ip;
   }
 
   sourceMatches(spec: ResolvedSpec, from: string, source: Actor): boolean {
@@ -343,12 +347,22 @@ export class Expectation {
     // versions; roles hosted in it belong to its own version only).
     if (spec.components.has(from)) return source.versionRoles.includes(`${spec.version}/${from}`);
     const ip = source.endpoint.kind === "pod" ? source.endpoint.pod.ip : source.endpoint.ip;
+    const origin = source.endpoint.kind === "address" ? source.endpoint.origin : undefined;
     const inAny = (cidrs: string[]) => cidrs.length === 0 || cidrs.some((c) => blockHolds(c, ip));
+    const { cni } = this.values;
+    // cilium, antrea: the chart admits the hosts and the API server by the CNI's own identities
+    // (every node's host; the API server wherever it runs), and the given API server CIDRs besides,
+    // which on Cilium match only sources outside the cluster.
+    const native = cni === "cilium" || cni === "antrea";
     switch (spec.peers.get(from)?.kind) {
       case "nodes":
-        return inAny(this.values.nodeCIDRs);
-      case "kube-apiserver":
-        return inAny(this.values.kubeAPIServerSourceCIDRs);
+        return native ? origin?.node !== undefined : inAny(this.values.nodeCIDRs);
+      case "kube-apiserver": {
+        if (!native) return inAny(this.values.kubeAPIServerSourceCIDRs);
+        if (origin?.apiServer === true) return true;
+        const listed = this.values.kubeAPIServerSourceCIDRs.some((c) => blockHolds(c, ip));
+        return cni === "cilium" ? listed && source.endpoint.kind === "address" && origin?.node === undefined : listed;
+      }
       case "ingress-controller":
         return (
           (source.ingressControllerOf?.includes(this.values.type) ?? false) ||

@@ -1,9 +1,10 @@
-// Validates rendered NetworkPolicy objects: the Kubernetes OpenAPI schema (kubernetes-models), plus
+// Validates rendered NetworkPolicy objects (and, through native-validate.ts, the CNI-native ones): the Kubernetes OpenAPI schema (kubernetes-models), plus
 // the API server's own rules that the schema does not carry (unknown fields, object names, port
 // ranges and names, endPort, CIDRs, peers, selectors).
 import { NetworkPolicy, type INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { parseCIDR, strictlyWithin } from "../lib/cidr.ts";
 import type { Diagnostic, DocPath } from "../lib/diagnostics.ts";
+import { ANTREA_API_VERSION, CILIUM_API_VERSION, isNativePolicy, validateNative } from "./native-validate.ts";
 import { labelKeyProblem, labelValueProblem, selectorProblems, type SelectorLike } from "../lib/labels.ts";
 
 /** One document of `helm template` output, with the template it came from. */
@@ -44,8 +45,12 @@ export function validateRendered(rendered: RenderedObject): Diagnostic[] {
     report([], "is not a mapping");
     return out;
   }
+  if (isNativePolicy(object)) {
+    validateNative(object, report);
+    return out;
+  }
   if (object.apiVersion !== "networking.k8s.io/v1" || object.kind !== "NetworkPolicy") {
-    report(["kind"], `expected networking.k8s.io/v1 NetworkPolicy, found ${String(object.apiVersion)} ${String(object.kind)}`);
+    report(["kind"], `expected networking.k8s.io/v1 NetworkPolicy (or ${CILIUM_API_VERSION} CiliumNetworkPolicy, ${ANTREA_API_VERSION} NetworkPolicy), found ${String(object.apiVersion)} ${String(object.kind)}`);
     return out;
   }
   try {

@@ -4,7 +4,7 @@
 // namespace, a node, the API server, ingress controllers, metrics scrapers, DNS, an external host).
 import type { INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
 import { addressAfter, nthAddress, parseCIDR, strictlyWithin, type CIDR } from "../lib/cidr.ts";
-import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelNamespace, type ModelPod } from "./endpoints.ts";
+import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelCNI, type ModelNamespace, type ModelNode, type ModelPod } from "./endpoints.ts";
 import { selectorMatches, type Labels, type SelectorLike } from "../lib/labels.ts";
 import type { ResolvedSpec } from "../loader/model.ts";
 
@@ -14,6 +14,8 @@ export interface VerifyValues {
   namespace: string;
   enabled: boolean;
   type: string;
+  /** networkPolicies.cni, auto resolved as a render without a cluster resolves it (by type). */
+  cni: ModelCNI;
   componentEnabled: (component: string) => boolean;
   featureEnabled: (feature: string) => boolean;
   kubeAPIServerSourceCIDRs: string[];
@@ -87,6 +89,7 @@ const INGRESS_CONTROLLERS: { type: string; namespace: string; name: string; labe
 
 const LONGHORN_NODE = "storage-1";
 const OTHER_NODE = "storage-2";
+const SERVER_NODE = "server-1";
 
 export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues): ModelWorld {
   const namespaces = new Map<string, ModelNamespace>();
@@ -208,10 +211,28 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
     values.extraIngress(id).forEach((rule, i) => (rule.from ?? []).forEach((peer, j) => addPeerSample(peer, `${id} extraIngress ${i + 1}.${j + 1}`)));
   }
 
-  // Addresses: two nodes (the Longhorn pods run on the first, whose host is the local-node client;
-  // the second is every other node's host), the API server and an external host.
+  // Addresses: three nodes. The Longhorn pods run on the first, whose host is the local-node client;
+  // the second is every other worker's host; the third a control-plane node, whose host runs the API
+  // server. Each host's address is the source the CNI shows for its traffic to pods on other nodes
+  // (cni-caveats): generic and calico here the node's address, kube-router and canal its flannel.1
+  // address (the first of its podCIDR), antrea its antrea-gw0 address (the second), cilium its
+  // cilium_host address (which no ipBlock matches). Given lists take precedence: the addresses come
+  // from them, as the user says their CNI shows them.
+  const perCNI = (n: number): string => {
+    switch (values.cni) {
+      case "kube-router":
+      case "canal":
+        return `10.42.${n}.0`;
+      case "antrea":
+        return `10.42.${n}.1`;
+      case "cilium":
+        return `10.42.${n}.200`;
+      default:
+        return `10.0.0.${[21, 22, 10][n]}`;
+    }
+  };
   const apiCIDR = firstCIDR(values.kubeAPIServerSourceCIDRs);
-  const apiServerIP = apiCIDR ? nthAddress(apiCIDR, apiCIDR.bits >= (apiCIDR.family === 4 ? 31 : 127) ? 0 : 1) : "10.0.0.10";
+  const apiServerIP = apiCIDR ? nthAddress(apiCIDR, apiCIDR.bits >= (apiCIDR.family === 4 ? 31 : 127) ? 0 : 1) : perCNI(2);
   // The node probes come from takes the first address the node CIDRs give; the Longhorn pods' node
   // another one (from the same block, the next block, or outside them when a /32 is all there is).
   const candidates: string[] = [];
@@ -224,17 +245,25 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
     }
     if (candidates.length >= 2) break;
   }
-  for (const fallback of ["10.0.0.23", "10.0.0.22", "10.0.0.123", "10.0.0.122"]) {
+  for (const fallback of [perCNI(1), perCNI(0), "10.0.0.123", "10.0.0.122"]) {
     if (fallback !== apiServerIP && !candidates.includes(fallback)) candidates.push(fallback);
   }
-  const nodes = [
-    { name: LONGHORN_NODE, ip: candidates[1]! },
-    { name: OTHER_NODE, ip: candidates[0]! },
+  const nodes: ModelNode[] = [
+    { name: LONGHORN_NODE, ip: candidates[1]!, labels: { "kubernetes.io/hostname": LONGHORN_NODE } },
+    { name: OTHER_NODE, ip: candidates[0]!, labels: { "kubernetes.io/hostname": OTHER_NODE } },
+    { name: SERVER_NODE, ip: apiServerIP, labels: { "kubernetes.io/hostname": SERVER_NODE, "node-role.kubernetes.io/control-plane": "" } },
   ];
-  actors.push({ name: `node ${OTHER_NODE}`, versionRoles: [], endpoint: addressEndpoint(`node ${OTHER_NODE}`, nodes[1]!.ip) });
+  actors.push({ name: `node ${OTHER_NODE}`, versionRoles: [], endpoint: addressEndpoint(`node ${OTHER_NODE}`, nodes[1]!.ip, { node: OTHER_NODE }) });
   // The host of the Longhorn pods' own node: the local iSCSI initiator (hostScope local-node flows).
-  actors.push({ name: `node ${LONGHORN_NODE}`, versionRoles: [], endpoint: addressEndpoint(`node ${LONGHORN_NODE}`, nodes[0]!.ip) });
-  actors.push({ name: "kube-apiserver", versionRoles: [], endpoint: addressEndpoint("kube-apiserver", apiServerIP) });
+  actors.push({ name: `node ${LONGHORN_NODE}`, versionRoles: [], endpoint: addressEndpoint(`node ${LONGHORN_NODE}`, nodes[0]!.ip, { node: LONGHORN_NODE }) });
+  // The API server: host-networked on the control-plane node, or (cilium, antrea with
+  // kubeAPIServerSourceCIDRs given) outside the cluster, at an address of that list.
+  const externalAPIServer = apiCIDR !== undefined && (values.cni === "cilium" || values.cni === "antrea");
+  actors.push({
+    name: "kube-apiserver",
+    versionRoles: [],
+    endpoint: addressEndpoint("kube-apiserver", apiServerIP, externalAPIServer ? { apiServer: true } : { node: SERVER_NODE, apiServer: true }),
+  });
   actors.push({ name: "external host", versionRoles: [], endpoint: addressEndpoint("external host", "203.0.113.50") });
   // Egress destinations outside the pod network, placed in the CIDRs the values give.
   const egressTarget = (name: string, cidrs: readonly string[], fallback: string) => {
@@ -250,7 +279,7 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
   egressTarget("upgrade responder", values.egress.external("upgradeResponder").cidrs, "198.51.100.40");
   if (values.egress.dns.nodeLocalAddress) egressTarget("NodeLocal DNSCache", [], values.egress.dns.nodeLocalAddress);
 
-  return { cluster: { namespaces: [...namespaces.values()], nodes, pods }, actors };
+  return { cluster: { cni: values.cni, namespaces: [...namespaces.values()], nodes, pods }, actors };
 }
 
 function firstCIDR(list: readonly string[]) {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { INetworkPolicy, INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
 import { formatDiagnostic } from "../lib/diagnostics.ts";
 import { Evaluator } from "./evaluator.ts";
-import { PROTOCOLS, endpointName, type Protocol } from "./endpoints.ts";
+import { PROTOCOLS, endpointName, type ModelCNI, type Protocol } from "./endpoints.ts";
 import { Expectation } from "./expectation.ts";
 import { HelmError, helmTemplate } from "./helm.ts";
 import { validateRendered, type RenderedObject } from "./k8s-validate.ts";
@@ -71,6 +71,8 @@ export interface RenderedCase {
   specs: ResolvedSpec[];
   world: ModelWorld;
   policies: INetworkPolicy[];
+  /** The CNI-native objects rendered beside them (CiliumNetworkPolicy, Antrea NetworkPolicy). */
+  native: unknown[];
   /** What the rendered policies allow. */
   actual: Evaluator;
   /** What the spec and values require. */
@@ -123,7 +125,9 @@ export function renderCase(request: VerifyRequest): RenderedCase {
   if (request.upgradeFrom !== undefined) setString["longhorn.upgradeFrom"] = request.upgradeFrom;
   const { objects: rendered, values: merged } = renderWithValues(request, setString);
   const problems = rendered.flatMap(validateRendered).map(formatDiagnostic);
-  const policies = rendered.map((r) => r.object as INetworkPolicy).filter((o) => o?.kind === "NetworkPolicy");
+  const objects = rendered.map((r) => r.object as INetworkPolicy | undefined);
+  const policies = objects.filter((o): o is INetworkPolicy => o?.apiVersion === "networking.k8s.io/v1" && o.kind === "NetworkPolicy");
+  const native = objects.filter((o) => o !== undefined && !policies.includes(o));
   const values = verifyValues(merged, request.namespace);
   const specs = values.versions.map((v) => {
     const spec = request.specs.get(v);
@@ -136,7 +140,8 @@ export function renderCase(request: VerifyRequest): RenderedCase {
     specs,
     world,
     policies,
-    actual: new Evaluator(world.cluster, policies),
+    native,
+    actual: new Evaluator(world.cluster, policies, native),
     expectation: new Expectation(specs, values, world.cluster),
     problems,
   };
@@ -202,11 +207,16 @@ export function compareCase(rendered: RenderedCase, request: Pick<VerifyRequest,
     version: request.version,
     case: request.label,
     versions: values.versions,
-    policies: policies.length,
+    policies: policies.length + rendered.native.length,
     endpoints: world.actors.length,
     comparisons,
     problems,
-    notes: values.enabled ? [] : ["networkPolicies.enabled is false: no policy renders and every connection stays open"],
+    notes: [
+      ...(values.enabled ? [] : ["networkPolicies.enabled is false: no policy renders and every connection stays open"]),
+      ...(values.enabled && values.cni === "flannel"
+        ? ["cni flannel enforces no policy: evaluated as generic, what a policy engine added to flannel would enforce"]
+        : []),
+    ],
     cells,
     ok: problems.length === 0 && cells.length === 0,
   };
@@ -234,6 +244,7 @@ export function verifyValues(merged: unknown, releaseNamespace: string): VerifyV
     namespace: longhorn.namespace || releaseNamespace,
     enabled: np.enabled,
     type: np.type,
+    cni: resolvedCNI(np.cni, np.type),
     componentEnabled: (id) => component(id).enabled,
     featureEnabled: (feature) => features[camelCase(feature)] === true,
     kubeAPIServerSourceCIDRs: np.kubeAPIServerSourceCIDRs,
@@ -250,6 +261,15 @@ export function verifyValues(merged: unknown, releaseNamespace: string): VerifyV
       external: (key) => egress[key] ?? { open: false, cidrs: [], ports: [] },
     },
   };
+}
+
+/**
+ * networkPolicies.cni as a render without a cluster resolves it: auto finds no DaemonSet to read and
+ * follows type, as values.yaml documents (k3s: kube-router; rke2, rke1: canal; none: generic).
+ */
+function resolvedCNI(cni: string, type: string): ModelCNI {
+  if (cni !== "auto") return cni as ModelCNI;
+  return ({ k3s: "kube-router", rke2: "canal", rke1: "canal" } as Record<string, ModelCNI>)[type] ?? "generic";
 }
 
 /** The differing cells as a fixed-width table. */

@@ -7,7 +7,7 @@ import { groupSchema, renderValuesYaml, sharedDefinitions, type ValueGroup, type
 
 export const INGRESS_TYPES = ["k3s", "rke2", "rke1", "none"] as const;
 /** The CNIs whose host traffic the chart knows how to admit; `auto` follows `type`. */
-export const CNIS = ["auto", "generic", "kube-router", "canal", "calico", "flannel"] as const;
+export const CNIS = ["auto", "cilium", "antrea", "calico", "canal", "kube-router", "generic", "flannel"] as const;
 
 export interface ValuesModel {
   newestGA: string;
@@ -286,11 +286,11 @@ function componentValues(c: ValuesModel["components"][number]): ValueGroup {
 export function valueTree(model: ValuesModel): ValueNode[] {
   const CNI_NOTE = [
     "CNI caveats for kubeAPIServerSourceCIDRs and nodeCIDRs (chart README, \"CNI caveats\"): an ipBlock matches the",
-    "source address the CNI sees, which for another node's host traffic is often not the node IP.",
-    "- Cilium: no ipBlock matches nodes or the API server (identities host, remote-node, kube-apiserver) unless",
-    "  policy-cidr-match-mode is nodes (1.15+); keep both lists empty otherwise (longhorn#13802).",
-    "- Calico IPIP/VXLAN: a remote host arrives from its tunnel address; K3s and Canal (flannel VXLAN): from the",
-    "  first address of its podCIDR. List those as /32, never a whole pod CIDR (that admits every pod).",
+    "source address the CNI sees, which for another node's host traffic is never the node IP on an overlay.",
+    "- cilium, antrea: the chart admits the nodes and the API server by the CNI's own policy object; nodeCIDRs is",
+    "  refused, kubeAPIServerSourceCIDRs only adds an external API server's egress addresses.",
+    "- calico IPIP/VXLAN: a remote host arrives from its tunnel address; kube-router (K3s) and canal (flannel VXLAN):",
+    "  from the first address of its podCIDR. List those as /32, never a whole pod CIDR (that admits every pod).",
     "- Traffic from a pod's own node is always admitted: the iSCSI initiator (3260) is always local and needs no rule.",
   ];
   return [
@@ -343,12 +343,16 @@ export function valueTree(model: ValuesModel): ValueNode[] {
           "auto",
           { type: "string", enum: [...CNIS] },
           [
-            `The CNI enforcing the policies, which decides what address another node's host traffic carries: ${CNIS.join(" | ")}.`,
-            "auto: at install the CNI's DaemonSets decide (Cilium and Antrea: generic until their native policies exist);",
-            "without them, type (k3s: kube-router; rke2, rke1: canal; none: generic). kube-router and canal (flannel VXLAN):",
-            "each node's flannel.1 address, the first address of its spec.podCIDR; calico: each node's tunnel address and",
-            "InternalIP. For these, empty nodeCIDRs / kubeAPIServerSourceCIDRs are read from the Nodes at install and upgrade",
-            "(helm lookup; control-plane Nodes for the API server), and `helm template` fails naming the value to give.",
+            `The CNI enforcing the policies, which decides how host and API server clients are admitted: ${CNIS.join(" | ")}.`,
+            "auto: at install the CNI's DaemonSets decide (cilium, antrea-agent, (rke2-)canal, calico-node, kube-router);",
+            "without them, type (k3s: kube-router; rke2, rke1: canal; none: generic).",
+            "cilium (1.11+): a CiliumNetworkPolicy beside each policy admits NFS from the entities host and remote-node and the",
+            "webhooks from kube-apiserver. antrea (2.0+, crd.antrea.io/v1beta1): an Antrea NetworkPolicy admits them by a",
+            "nodeSelector peer (all Nodes; control-plane Nodes for the webhooks).",
+            "kube-router, canal (flannel VXLAN): each node's flannel.1 address, the first address of its spec.podCIDR;",
+            "calico: each node's tunnel address and InternalIP. For these three, empty nodeCIDRs / kubeAPIServerSourceCIDRs",
+            "are read from the Nodes at install and upgrade (helm lookup; control-plane Nodes for the API server), and",
+            "`helm template` fails naming the value to give.",
             "generic: the lists are plain ipBlocks, and an empty list leaves its ports open to any source (to every pod too).",
             "flannel: as generic, and NOTES says that flannel alone enforces nothing.",
           ],
@@ -385,7 +389,8 @@ export function valueTree(model: ValuesModel): ValueNode[] {
           { allOf: [ref("cidrList")] },
           [
             "Source CIDRs of kube-apiserver calls to the Longhorn webhooks, as the CNI sees them (see cni).",
-            "Empty: read from the control-plane Nodes at install (cni other than generic), or open to any source (generic).",
+            "Empty: read from the control-plane Nodes at install (kube-router, canal, calico), open to any source (generic,",
+            "flannel), or none besides the native object's kube-apiserver peer (cilium, antrea).",
           ],
           "--set 'networkPolicies.kubeAPIServerSourceCIDRs={10.0.0.10/32,10.0.0.11/32}'",
           { note: CNI_NOTE },
@@ -397,7 +402,8 @@ export function valueTree(model: ValuesModel): ValueNode[] {
           { allOf: [ref("cidrList")] },
           [
             "Source CIDRs of host clients on other nodes (NFS 2049 from the kernel NFS client), as the CNI sees them (see cni).",
-            "Empty: read from the Nodes at install (cni other than generic), or open to any source (generic).",
+            "Empty: read from the Nodes at install (kube-router, canal, calico), or open to any source (generic, flannel).",
+            "Refused with cilium and antrea, whose native objects admit the nodes.",
           ],
           "--set 'networkPolicies.nodeCIDRs={10.0.0.0/24,fd00:10::/64}'",
         ),

@@ -129,6 +129,12 @@ function ruleCondition(rule: RulePlan, root: "." | "$" = "."): string | undefine
   if (rule.feature) conditions.push(`${values}.networkPolicies.features.${camelCase(rule.feature)}`);
   if (rule.peers.some((p) => p.kind === "metrics-scraper")) conditions.push(`${values}.networkPolicies.metricsScrapeSources`);
   if (rule.peers.some((p) => p.kind === "ingress-controller")) conditions.push(`(include "lhnp.ingressControllerPeers" ${root} | trim)`);
+  // Host clients only: on cilium and antrea the native object admits them, and the rule renders only
+  // for the addresses given (an external API server).
+  if (isHostOnly(rule)) {
+    const lists = cidrListsOf(rule).map((list) => `(include "lhnp.hostSources" (list ${root} "${list}"))`);
+    conditions.push(`(or (not (include "lhnp.nativeCNI" ${root})) ${lists.join(" ")})`);
+  }
   if (conditions.length === 0) return undefined;
   return conditions.length === 1 ? conditions[0] : `(and ${conditions.join(" ")})`;
 }
@@ -215,6 +221,59 @@ function notesContext(spec: ResolvedSpec, plan: VersionPlan): object {
     conditional,
     unprotected: plan.unprotected,
   };
+}
+
+/** A rule whose every peer is a host or API server client (no pods). */
+function isHostOnly(rule: RulePlan): boolean {
+  return rule.peers.every((p) => p.kind === "nodes" || p.kind === "kube-apiserver");
+}
+
+/**
+ * Who the CNI-native objects admit for each kind of host peer (native.yaml.hbs): Cilium's entities
+ * (docs.cilium.io, policy language, "Entities Based"), Antrea's nodeSelector peers (the API server's
+ * hosts: the control-plane Nodes, by either role label).
+ */
+const NATIVE_PEERS = {
+  nodes: { entities: ["host", "remote-node"], nodeSelectors: [{ nodeSelector: {} }] },
+  "kube-apiserver": {
+    entities: ["kube-apiserver"],
+    nodeSelectors: [
+      { nodeSelector: { matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] } },
+      { nodeSelector: { matchExpressions: [{ key: "node-role.kubernetes.io/master", operator: "Exists" }] } },
+    ],
+  },
+} as const;
+
+/** The rules of the CNI-native object: each rule's host peers on the rule's ports. */
+function nativeRules(rules: readonly RulePlan[], valueKey: string): object[] {
+  return rules.flatMap((rule) => {
+    const kinds = rule.peers.flatMap((p) => (p.kind === "nodes" || p.kind === "kube-apiserver" ? [p.kind] : []));
+    if (kinds.length === 0) return [];
+    return [
+      {
+        flows: commentText(rule.flows.join(", "), "flow ids"),
+        feature: rule.feature ? camelCase(rule.feature) : undefined,
+        entities: yamlBlock([...new Set(kinds.flatMap((k) => NATIVE_PEERS[k].entities))], 8),
+        nodeSelectors: yamlBlock(kinds.flatMap((k) => NATIVE_PEERS[k].nodeSelectors), 8),
+        ciliumPorts: yamlBlock(
+          rule.ports.map((p) => ({ port: String(p.port), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol })),
+          12,
+        ),
+        antreaPorts: yamlBlock(
+          rule.ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) })),
+          8,
+        ),
+        valueKey,
+      },
+    ];
+  });
+}
+
+/** The Helm condition for the native object when each of its rules hangs on a feature, else undefined. */
+function nativeCondition(rules: readonly RulePlan[]): string | undefined {
+  const hosts = rules.filter((rule) => rule.peers.some((p) => p.kind === "nodes" || p.kind === "kube-apiserver"));
+  if (hosts.length === 0 || hosts.some((rule) => !rule.feature)) return undefined;
+  return `(or ${[...new Set(hosts.map((rule) => `.Values.networkPolicies.features.${camelCase(rule.feature!)}`))].join(" ")})`;
 }
 
 /** The values lists (nodeCIDRs, kubeAPIServerSourceCIDRs) whose emptiness opens the rule to any source. */
@@ -375,6 +434,9 @@ function renderPolicy(template: Template, spec: ResolvedSpec, policy: PolicyPlan
     podSelector: yamlBlock(plainSelector(policy.podSelector), 4),
     rules: policy.ingress.map((rule) => ruleContext(rule, policy.valueKey)),
     emptyUnless: emptyUnless(policy.ingress, policy.valueKey),
+    nativeRules: nativeRules(policy.ingress, policy.valueKey),
+    nativeCondition: nativeCondition(policy.ingress),
+    appliedToSelector: yamlBlock(plainSelector(policy.podSelector), 8),
     egress: policy.egress.map(egressRuleContext),
     egressEmptyUnless: egressEmptyUnless(policy.egress, policy.valueKey),
   });

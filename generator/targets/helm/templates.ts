@@ -21,7 +21,7 @@ export const TEMPLATES_DIR = join(PROJECT_ROOT, "generator/targets/helm/template
 export const PRECOMPILED_TEMPLATES = "build/generated/helm-templates.cjs";
 
 /** Partials by the name templates call them with (`{{> rule}}`). */
-const PARTIALS = { rule: "rule.yaml.hbs", egressRule: "egress-rule.yaml.hbs", extraPorts: "extra-ports.yaml.hbs" } as const;
+const PARTIALS = { rule: "rule.yaml.hbs", egressRule: "egress-rule.yaml.hbs", extraPorts: "extra-ports.yaml.hbs", native: "native.yaml.hbs" } as const;
 /** The templates renderChart runs. */
 const TEMPLATES = { policy: "policy.yaml.hbs", helpers: "helpers.tpl.hbs", notes: "NOTES.txt.hbs" } as const;
 const FILES = [...Object.values(PARTIALS), ...Object.values(TEMPLATES)];
