@@ -223,6 +223,10 @@ export interface LonghornNetworkPoliciesValues {
      */
     nodeCIDRs: CidrList;
     /**
+     * cni cilium only: single addresses (/32, /128) from which the host of a pod's own node reaches it that Cilium does not count as the host: Cilium's always-allow for the local host is by identity, so such a source is `world` (longhorn#13802: Istio ambient's istio-cni SNATs host traffic into mesh pods to 169.254.7.127). Admitted by fromCIDR on the local-node ports only (iSCSI 3260). Give the address hubble or `cilium-dbg monitor` shows; never a range: with native routing a neighbour on the same segment can send that source.
+     */
+    ciliumLocalHostCIDRs: CidrList;
+    /**
      * NetworkPolicyPeers allowed to scrape the metrics ports (manager 9500; CSI sidecars 8000 from 1.8). Empty: no scraper is admitted. Example: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]
      */
     metricsScrapeSources: Peers;

@@ -51,6 +51,11 @@ export interface PolicyPlan {
   valueKey: string;
   podSelector: LabelSelector;
   ingress: RulePlan[];
+  /**
+   * Flows from the host of the pod's own node (hostScope local-node): no NetworkPolicy rule, since
+   * Kubernetes always admits that host; a CNI that admits it by identity (Cilium's host) gets them.
+   */
+  localHost: RulePlan[];
   /** Rendered only with networkPolicies.egress.enabled. */
   egress: EgressRulePlan[];
 }
@@ -89,6 +94,7 @@ export function planVersion(spec: ResolvedSpec): VersionPlan {
       valueKey: camelCase(component.id),
       podSelector: component.selector,
       ingress: mergeRules(spec, towards.get(component.id) ?? []),
+      localHost: localHostRules(spec, towards.get(component.id) ?? []),
       egress: egressRules(spec, from.get(component.id) ?? []),
     });
   }
@@ -160,6 +166,25 @@ function mergeRules(spec: ResolvedSpec, flows: Resolved<Flow>[]): RulePlan[] {
       PEER_ORDER.indexOf(a.peers[0]!.kind) - PEER_ORDER.indexOf(b.peers[0]!.kind) ||
       a.ports[0]!.port - b.ports[0]!.port,
   );
+}
+
+/** The local-node flows towards a component, one rule per feature (none, then each feature). */
+function localHostRules(spec: ResolvedSpec, flows: Resolved<Flow>[]): RulePlan[] {
+  const byFeature = new Map<string, RulePlan>();
+  for (const flow of flows) {
+    if (flow.hostScope !== "local-node" || !flow.ports || peerOf(spec, flow)?.kind !== "nodes") continue;
+    const key = flow.feature ?? "";
+    const rule = byFeature.get(key) ?? { peers: [{ kind: "nodes" }], ports: [], ...(flow.feature ? { feature: flow.feature } : {}), flows: [] };
+    rule.ports.push(...flow.ports);
+    rule.flows.push(flow.id);
+    byFeature.set(key, rule);
+  }
+  const rules = [...byFeature.values()].sort((a, b) => (a.feature ?? "").localeCompare(b.feature ?? ""));
+  for (const rule of rules) {
+    rule.ports = normalisePorts(rule.ports);
+    rule.flows.sort();
+  }
+  return rules;
 }
 
 /** Sorted, without descriptions, duplicates or ranges already covered by another entry. */

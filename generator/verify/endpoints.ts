@@ -59,6 +59,12 @@ export interface ModelCluster {
 export interface Origin {
   node?: string;
   apiServer?: boolean;
+  /**
+   * The host of `node` from a source address Cilium does not count as that host (a link-local
+   * 169.254.x.x, longhorn#13802): Cilium classifies it world, so its always-allow for the local host
+   * does not apply. Other CNIs exempt it like any local host traffic (by addrtype LOCAL or the route).
+   */
+  linkLocal?: boolean;
 }
 
 /** Either end of a connection: a pod, or an address outside the pod network (node, API server, host). */

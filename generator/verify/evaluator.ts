@@ -222,7 +222,7 @@ export class Evaluator {
 
   /** The host of the pod's own node: by its origin, or (models without origins) by the node's address. */
   private isOwnNode(peer: Endpoint, pod: ModelPod): boolean {
-    if (peer.kind === "address" && peer.origin?.node !== undefined) return peer.origin.node === pod.node;
+    if (peer.kind === "address" && peer.origin?.node !== undefined) return peer.origin.node === pod.node && !(this.cni === "cilium" && peer.origin.linkLocal);
     return this.addressOf(peer) === this.nodeIPs.get(pod.node);
   }
 
@@ -254,7 +254,7 @@ export class Evaluator {
   peerMatches(peer: INetworkPolicyPeer, namespace: string, endpoint: Endpoint): boolean {
     if (peer.ipBlock) {
       // Cilium: CIDR identities are only those outside the cluster (not pods, not node hosts).
-      if (this.cni === "cilium" && (endpoint.kind === "pod" || endpoint.origin?.node !== undefined)) return false;
+      if (this.cni === "cilium" && (endpoint.kind === "pod" || (endpoint.origin?.node !== undefined && !endpoint.origin.linkLocal))) return false;
       const ip = this.addressOf(endpoint);
       return cidrContains(peer.ipBlock.cidr, ip) && !(peer.ipBlock.except ?? []).some((c) => cidrContains(c, ip));
     }

@@ -199,7 +199,7 @@ export class Expectation {
   private ingress(source: Actor, destination: Actor, protocol: Protocol): Side {
     const isolated = destination.endpoint.kind === "pod" && destination.versionRoles.some((r) => this.policed(r));
     if (!isolated) return { ports: ALL_PORTS, isolated, flows: [] };
-    if (this.isOwnNodeHost(source, destination)) {
+    if (this.isOwnNodeHost(source, destination) && !this.cniClassifiesAway(source)) {
       // Kubernetes: a policy cannot block a pod's own node (NetworkPolicy, "What you can't do").
       // The local-node flows are carried by that rule, not by one the chart renders.
       const flows = this.ingressFlows(source, destination).map(({ spec, flow }) => ({ id: flow.id, version: spec.version, ports: portsOfProtocol(flow.ports!, protocol) }));
@@ -335,6 +335,15 @@ export class Expectation {
     }
   }
 
+  /**
+   * A local host source the CNI does not recognise as that host: on Cilium, a link-local source
+   * (longhorn#13802) is world, so Kubernetes' always-allow for the pod's own node does not hold for
+   * it; the local-node flows must then be admitted by the chart (ciliumLocalHostCIDRs).
+   */
+  private cniClassifiesAway(source: Actor): boolean {
+    return this.values.cni === "cilium" && source.endpoint.kind === "address" && source.endpoint.origin?.linkLocal === true;
+  }
+
   /** Whether the source is the host of the node the destination pod runs on. */
   private isOwnNodeHost(source: Actor, destination: Actor): boolean {
     if (source.endpoint.kind !== "address" || destination.endpoint.kind !== "pod") return false;
@@ -356,7 +365,8 @@ export class Expectation {
     const native = cni === "cilium" || cni === "antrea";
     switch (spec.peers.get(from)?.kind) {
       case "nodes":
-        return native ? origin?.node !== undefined : inAny(this.values.nodeCIDRs);
+        // The link-local source stands for the local iSCSI initiator only (local-node flows).
+        return native ? origin?.node !== undefined && !origin.linkLocal : inAny(this.values.nodeCIDRs);
       case "kube-apiserver": {
         if (!native) return inAny(this.values.kubeAPIServerSourceCIDRs);
         if (origin?.apiServer === true) return true;

@@ -20,6 +20,8 @@ export interface VerifyValues {
   featureEnabled: (feature: string) => boolean;
   kubeAPIServerSourceCIDRs: string[];
   nodeCIDRs: string[];
+  /** networkPolicies.ciliumLocalHostCIDRs. */
+  ciliumLocalHostCIDRs: string[];
   metricsScrapeSources: INetworkPolicyPeer[];
   /** networkPolicies.ui.extraFrom. */
   uiExtraFrom: INetworkPolicyPeer[];
@@ -256,6 +258,13 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
   actors.push({ name: `node ${OTHER_NODE}`, versionRoles: [], endpoint: addressEndpoint(`node ${OTHER_NODE}`, nodes[1]!.ip, { node: OTHER_NODE }) });
   // The host of the Longhorn pods' own node: the local iSCSI initiator (hostScope local-node flows).
   actors.push({ name: `node ${LONGHORN_NODE}`, versionRoles: [], endpoint: addressEndpoint(`node ${LONGHORN_NODE}`, nodes[0]!.ip, { node: LONGHORN_NODE }) });
+  // On Cilium, the local host from an address Cilium does not count as the host (longhorn#13802),
+  // at the address the values list.
+  const linkLocal = values.cni === "cilium" ? firstCIDR(values.ciliumLocalHostCIDRs) : undefined;
+  if (linkLocal) {
+    const name = `node ${LONGHORN_NODE} (iSCSI from ${linkLocal.address}, Cilium: world)`;
+    actors.push({ name, versionRoles: [], endpoint: addressEndpoint(name, nthAddress(linkLocal, 0), { node: LONGHORN_NODE, linkLocal: true }) });
+  }
   // The API server: host-networked on the control-plane node, or (cilium, antrea with
   // kubeAPIServerSourceCIDRs given) outside the cluster, at an address of that list.
   const externalAPIServer = apiCIDR !== undefined && (values.cni === "cilium" || values.cni === "antrea");

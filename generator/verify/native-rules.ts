@@ -13,6 +13,7 @@
 //   host traffic of the Nodes it selects (their IP, gateway and transport addresses).
 import type { Endpoint, ModelCluster, ModelPod, Protocol } from "./endpoints.ts";
 import { selectorMatches, type Labels, type SelectorLike } from "../lib/labels.ts";
+import { cidrContains } from "./evaluator.ts";
 import { ALL_PORTS, NO_PORTS, portSet, union, type PortRange, type PortSet } from "../lib/port-set.ts";
 
 export class NativeUnsupported extends Error {}
@@ -82,10 +83,23 @@ export function readNativePolicies(objects: readonly unknown[], cluster: ModelCl
 
 function ciliumRule(rule: Json, id: string): NativeRule {
   const keys = Object.keys(rule).filter((k) => k !== "toPorts");
-  if (keys.join() !== "fromEntities") throw new NativeUnsupported(`${id}: only fromEntities peers are understood (found ${keys.join(", ")})`);
+  if (keys.length !== 1 || !["fromEntities", "fromCIDR"].includes(keys[0]!)) {
+    throw new NativeUnsupported(`${id}: only rules of fromEntities or fromCIDR are understood (found ${keys.join(", ")})`);
+  }
   const entities = list(rule.fromEntities).map(String);
+  const cidrs = list(rule.fromCIDR).map(String);
   const ports = list(rule.toPorts).flatMap((tp) => list(record(tp).ports).map((p) => record(p) as NativePort));
-  return { admits: (source, destination) => entities.some((e) => entityCovers(e, source, destination)), ports, flavor: "cilium" };
+  return {
+    admits: (source, destination) => entities.some((e) => entityCovers(e, source, destination)) || (cidrs.length > 0 && ciliumCIDRCovers(cidrs, source)),
+    ports,
+    flavor: "cilium",
+  };
+}
+
+/** fromCIDR: sources Cilium gives a CIDR (world) identity, by address: outside the cluster, or a host's unrecognised source. */
+function ciliumCIDRCovers(cidrs: readonly string[], source: Endpoint): boolean {
+  if (source.kind !== "address" || (source.origin?.node !== undefined && !source.origin.linkLocal)) return false;
+  return cidrs.some((c) => cidrContains(c, source.ip));
 }
 
 function entityCovers(entity: string, source: Endpoint, destination: ModelPod): boolean {
@@ -96,13 +110,13 @@ function entityCovers(entity: string, source: Endpoint, destination: ModelPod): 
     case "cluster":
       return source.kind === "pod" || origin?.node !== undefined;
     case "host":
-      return origin?.node === destination.node;
+      return origin?.node === destination.node && !origin.linkLocal;
     case "remote-node":
-      return origin?.node !== undefined && origin.node !== destination.node;
+      return origin?.node !== undefined && origin.node !== destination.node && !origin.linkLocal;
     case "kube-apiserver":
       return origin?.apiServer === true;
     case "world":
-      return source.kind === "address" && origin?.node === undefined;
+      return source.kind === "address" && (origin?.node === undefined || origin.linkLocal === true);
     default:
       throw new NativeUnsupported(`entity ${entity} is not understood`);
   }

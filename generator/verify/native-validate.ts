@@ -7,6 +7,7 @@
 //   CRD (priority 1.0-10000, tier, appliedTo, rule action, peers, ports), each with a test.
 import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
 import type { DocPath } from "../lib/diagnostics.ts";
+import { parseCIDR } from "../lib/cidr.ts";
 import { labelKeyProblem, labelValueProblem, selectorProblems, type SelectorLike } from "../lib/labels.ts";
 
 export const CILIUM_API_VERSION = "cilium.io/v2";
@@ -25,7 +26,7 @@ const CILIUM_FIELDS: Fields = {
   metadata: METADATA,
   spec: {
     endpointSelector: SELECTOR,
-    ingress: [{ fromEntities: "leaf", toPorts: [{ ports: [{ port: "leaf", endPort: "leaf", protocol: "leaf" }] }] }],
+    ingress: [{ fromEntities: "leaf", fromCIDR: "leaf", toPorts: [{ ports: [{ port: "leaf", endPort: "leaf", protocol: "leaf" }] }] }],
   },
 };
 
@@ -84,7 +85,13 @@ function validateCilium(object: Record<string, unknown>, report: Report): void {
     const at: DocPath = ["spec", "ingress", i];
     const r = record(rule) ?? {};
     const entities = Array.isArray(r.fromEntities) ? r.fromEntities : [];
-    if (entities.length === 0) report([...at, "fromEntities"], "is empty: a rule without peers admits every source");
+    const cidrs = Array.isArray(r.fromCIDR) ? r.fromCIDR : [];
+    if (entities.length === 0 && cidrs.length === 0) report([...at, "fromEntities"], "is empty: a rule without peers admits every source");
+    cidrs.forEach((c, j) => {
+      const cidr = parseCIDR(c);
+      if (typeof cidr === "string") report([...at, "fromCIDR", j], cidr);
+      else if (cidr.bits !== (cidr.family === 4 ? 32 : 128)) report([...at, "fromCIDR", j], `${String(c)} is a range; the chart admits single addresses only`);
+    });
     entities.forEach((e, j) => {
       if (!CILIUM_ENTITIES.includes(String(e))) report([...at, "fromEntities", j], `"${String(e)}" is not a Cilium entity (${CILIUM_ENTITIES.join(", ")})`);
       if (e === "all" || e === "world" || e === "cluster") report([...at, "fromEntities", j], `"${String(e)}" admits far more than nodes or the API server`);

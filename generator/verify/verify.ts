@@ -249,6 +249,7 @@ export function verifyValues(merged: unknown, releaseNamespace: string): VerifyV
     featureEnabled: (feature) => features[camelCase(feature)] === true,
     kubeAPIServerSourceCIDRs: np.kubeAPIServerSourceCIDRs,
     nodeCIDRs: np.nodeCIDRs,
+    ciliumLocalHostCIDRs: np.ciliumLocalHostCIDRs,
     metricsScrapeSources: np.metricsScrapeSources as INetworkPolicyPeer[],
     uiExtraFrom: np.ui.extraFrom as INetworkPolicyPeer[],
     extraIngress: (id) => component(id).extraIngress as INetworkPolicyIngressRule[],

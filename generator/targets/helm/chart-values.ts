@@ -105,6 +105,7 @@ const DEFINITIONS = {
     ],
   },
   cidrList: list(ref("cidr"), LIMITS.cidrs, `CIDRs (at most ${LIMITS.cidrs}; use covering blocks rather than one per address).`),
+
   qualifiedName: { description: "A label or annotation key: [prefix/]name.", type: "string", maxLength: 317, pattern: QUALIFIED_NAME },
   labelValue: { description: "A label value: at most 63 of A-Z a-z 0-9 - _ ., alphanumeric at both ends.", type: "string", maxLength: 63, pattern: LABEL_VALUE },
   labels: { description: "Labels.", type: "object", propertyNames: ref("qualifiedName"), additionalProperties: ref("labelValue") },
@@ -406,6 +407,20 @@ export function valueTree(model: ValuesModel): ValueNode[] {
             "Refused with cilium and antrea, whose native objects admit the nodes.",
           ],
           "--set 'networkPolicies.nodeCIDRs={10.0.0.0/24,fd00:10::/64}'",
+        ),
+        leaf(
+          "ciliumLocalHostCIDRs",
+          "list of CIDRs",
+          [],
+          { allOf: [ref("cidrList")] },
+          [
+            "cni cilium only: single addresses (/32, /128) from which the host of a pod's own node reaches it that Cilium",
+            "does not count as the host: Cilium's always-allow for the local host is by identity, so such a source is",
+            "`world` (longhorn#13802: Istio ambient's istio-cni SNATs host traffic into mesh pods to 169.254.7.127).",
+            "Admitted by fromCIDR on the local-node ports only (iSCSI 3260). Give the address hubble or `cilium-dbg",
+            "monitor` shows; never a range: with native routing a neighbour on the same segment can send that source.",
+          ],
+          "--set 'networkPolicies.ciliumLocalHostCIDRs={169.254.7.127/32}'",
         ),
         leaf(
           "metricsScrapeSources",

@@ -104,6 +104,18 @@ function portsYaml(ports: readonly Port[]): string {
 
 const CIDR_LISTS = { nodes: "nodeCIDRs", "kube-apiserver": "kubeAPIServerSourceCIDRs" } as const;
 
+/** What NOTES says the CNI-native objects admit, per list they stand in for. */
+const NOTES_NATIVE: Record<string, { cilium: string; antrea: string }> = {
+  nodeCIDRs: {
+    cilium: "Open to the node hosts only, by the CiliumNetworkPolicy entities host and remote-node (NFS mounts from any node)",
+    antrea: "Open to the node hosts only, by an Antrea NetworkPolicy nodeSelector of every Node (NFS mounts from any node)",
+  },
+  kubeAPIServerSourceCIDRs: {
+    cilium: "Open to the API server only, by the CiliumNetworkPolicy entity kube-apiserver (plus kubeAPIServerSourceCIDRs, for an API server outside the cluster)",
+    antrea: "Open to the API server's hosts only, by an Antrea NetworkPolicy nodeSelector of the control-plane Nodes (plus kubeAPIServerSourceCIDRs, for one outside the cluster)",
+  },
+};
+
 function ruleContext(rule: RulePlan, valueKey: string): object {
   const pods = rule.peers.flatMap((p) => (p.kind === "pods" ? [{ podSelector: plainSelector(p.selector) }] : []));
   const cidrLists = cidrListsOf(rule);
@@ -196,7 +208,8 @@ function notesContext(spec: ResolvedSpec, plan: VersionPlan): object {
         entries.push({ key: policy.valueKey, text: `${describePorts(rule.ports)} to ${policy.component}${gate}` });
       }
     }
-    return { list, entries };
+    const native = NOTES_NATIVE[list];
+    return { list, entries, ...native };
   });
   const metrics = plan.policies.flatMap((policy) =>
     policy.ingress
@@ -244,16 +257,20 @@ const NATIVE_PEERS = {
   },
 } as const;
 
-/** The rules of the CNI-native object: each rule's host peers on the rule's ports. */
-function nativeRules(rules: readonly RulePlan[], valueKey: string): object[] {
+/**
+ * The rules of the CNI-native object: each rule's host peers on the rule's ports. `local`: rules of
+ * local-node flows (Cilium only: the host entity, and ciliumLocalHostCIDRs, longhorn#13802).
+ */
+function nativeRules(rules: readonly RulePlan[], valueKey: string, local = false): object[] {
   return rules.flatMap((rule) => {
     const kinds = rule.peers.flatMap((p) => (p.kind === "nodes" || p.kind === "kube-apiserver" ? [p.kind] : []));
     if (kinds.length === 0) return [];
     return [
       {
+        local,
         flows: commentText(rule.flows.join(", "), "flow ids"),
         feature: rule.feature ? camelCase(rule.feature) : undefined,
-        entities: yamlBlock([...new Set(kinds.flatMap((k) => NATIVE_PEERS[k].entities))], 8),
+        entities: yamlBlock(local ? ["host"] : [...new Set(kinds.flatMap((k) => NATIVE_PEERS[k].entities))], 8),
         nodeSelectors: yamlBlock(kinds.flatMap((k) => NATIVE_PEERS[k].nodeSelectors), 8),
         ciliumPorts: yamlBlock(
           rule.ports.map((p) => ({ port: String(p.port), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol })),
@@ -272,6 +289,7 @@ function nativeRules(rules: readonly RulePlan[], valueKey: string): object[] {
 /** The Helm condition for the native object when each of its rules hangs on a feature, else undefined. */
 function nativeCondition(rules: readonly RulePlan[]): string | undefined {
   const hosts = rules.filter((rule) => rule.peers.some((p) => p.kind === "nodes" || p.kind === "kube-apiserver"));
+  if (hosts.length === 0) return undefined;
   if (hosts.length === 0 || hosts.some((rule) => !rule.feature)) return undefined;
   return `(or ${[...new Set(hosts.map((rule) => `.Values.networkPolicies.features.${camelCase(rule.feature!)}`))].join(" ")})`;
 }
@@ -410,6 +428,24 @@ export function ciValues(model: ValuesModel): OutputFile[] {
     },
     // Egress with the defaults: the API server ports open to any destination, backups and downloads blocked.
     "egress-defaults": { networkPolicies: { enabled: true, ...K3S_SOURCES, egress: { enabled: true } } },
+    // One case per CNI besides kube-router (defaults) and generic: verify --all covers every version × CNI.
+    // Cilium: CiliumNetworkPolicies; an API server outside the cluster; Istio ambient's local source (longhorn#13802).
+    "cni-cilium": { networkPolicies: { enabled: true, cni: "cilium", kubeAPIServerSourceCIDRs: ["203.0.113.10/32"], ciliumLocalHostCIDRs: ["169.254.7.127/32"] } },
+    // Antrea: Antrea NetworkPolicies with nodeSelector peers; no list needed.
+    "cni-antrea": { networkPolicies: { enabled: true, cni: "antrea" } },
+    // Calico IPIP: each node's tunnel address (Node annotation projectcalico.org/IPv4IPIPTunnelAddr), as lookup reads it.
+    "cni-calico": {
+      networkPolicies: {
+        enabled: true,
+        cni: "calico",
+        nodeCIDRs: ["10.42.0.192/32", "10.42.1.192/32", "10.42.2.192/32"],
+        kubeAPIServerSourceCIDRs: ["10.42.2.192/32"],
+      },
+    },
+    // RKE2's Canal (type rke2, cni auto): flannel.1 addresses, as on k3s.
+    "cni-canal": { networkPolicies: { enabled: true, type: "rke2", ...K3S_SOURCES } },
+    // flannel alone enforces nothing: the policies render as generic, NOTES says so.
+    "cni-flannel": { networkPolicies: { enabled: true, cni: "flannel" } },
   };
   return Object.entries(cases).map(([name, values]) => ({
     path: `ci/${name}-values.yaml`,
@@ -434,8 +470,10 @@ function renderPolicy(template: Template, spec: ResolvedSpec, policy: PolicyPlan
     podSelector: yamlBlock(plainSelector(policy.podSelector), 4),
     rules: policy.ingress.map((rule) => ruleContext(rule, policy.valueKey)),
     emptyUnless: emptyUnless(policy.ingress, policy.valueKey),
-    nativeRules: nativeRules(policy.ingress, policy.valueKey),
-    nativeCondition: nativeCondition(policy.ingress),
+    ciliumRules: [...nativeRules(policy.ingress, policy.valueKey), ...nativeRules(policy.localHost, policy.valueKey, true)],
+    antreaRules: nativeRules(policy.ingress, policy.valueKey),
+    nativeCNIs: nativeRules(policy.ingress, policy.valueKey).length > 0 ? '(list "cilium" "antrea")' : '(list "cilium")',
+    nativeCondition: nativeCondition([...policy.ingress, ...policy.localHost]),
     appliedToSelector: yamlBlock(plainSelector(policy.podSelector), 8),
     egress: policy.egress.map(egressRuleContext),
     egressEmptyUnless: egressEmptyUnless(policy.egress, policy.valueKey),

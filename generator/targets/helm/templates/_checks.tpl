@@ -132,6 +132,14 @@ names the value, what it holds and what is expected. */}}
 {{- if and $np.enabled $np.nodeCIDRs (include "lhnp.nativeCNI" .) }}
 {{- fail (printf "networkPolicies.nodeCIDRs: not used with cni %s, which admits host traffic from the nodes by %s (no ipBlock of node addresses matches it there); remove nodeCIDRs" (include "lhnp.cni" .) (ternary "the identities host and remote-node in a CiliumNetworkPolicy" "a nodeSelector peer in an Antrea NetworkPolicy" (eq (include "lhnp.cni" .) "cilium"))) }}
 {{- end }}
+{{- if and $np.enabled $np.ciliumLocalHostCIDRs (ne (include "lhnp.cni" .) "cilium") }}
+{{- fail (printf "networkPolicies.ciliumLocalHostCIDRs: only used with cni cilium (the CNI here is %s, which admits every source of the pod's own node host); remove it" (include "lhnp.cni" .)) }}
+{{- end }}
+{{- range $i, $cidr := $np.ciliumLocalHostCIDRs }}
+{{- if not (regexMatch "/(32|128)$" (toString $cidr)) }}
+{{- fail (printf "networkPolicies.ciliumLocalHostCIDRs[%d]: %s is a range; give the single address Cilium shows (/32 or /128), since on native routing a neighbour on the same segment can send from a link-local range too" $i $cidr) }}
+{{- end }}
+{{- end }}
 {{- if and $np.enabled $np.egress.enabled (not $np.egress.kubeAPIServer.ports) }}
 {{- fail "networkPolicies.egress.kubeAPIServer.ports: empty; name the API server's ports (e.g. [443, 6443]), an empty list would open every port" }}
 {{- end }}
