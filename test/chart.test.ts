@@ -31,6 +31,8 @@ const CASES: Case[] = [
   { name: "all-options", args: (v) => [...ci("all-options"), "--set-string", `longhorn.version=v${v}.0`] },
   { name: "egress", args: (v) => [...ci("egress"), "--set-string", `longhorn.version=${v}`] },
   { name: "generic", args: (v) => [...ci("generic"), "--set-string", `longhorn.version=${v}`] },
+  { name: "cni-cilium", args: (v) => [...ci("cni-cilium"), "--set-string", `longhorn.version=${v}`] },
+  { name: "cni-antrea", args: (v) => [...ci("cni-antrea"), "--set-string", `longhorn.version=${v}`] },
   {
     name: "upgrade",
     args: (v) => {
@@ -164,8 +166,8 @@ test("cni: auto follows type; under helm template a non-generic CNI with an empt
   assert.is(renderNamed(`include "lhnp.cni" .`, { networkPolicies: { cni: "calico", type: "k3s" } }), "calico");
   // At install, auto goes by the CNI's DaemonSets first: Cilium and Antrea (no native policies yet) get generic.
   const detect = (...names: string[]) => renderNamed(`include "lhnp.detectCNI" .Values.global.items`, { global: { items: names.map((name) => ({ metadata: { name } })) } });
-  assert.is(detect("coredns", "cilium", "cilium-envoy"), "generic");
-  assert.is(detect("antrea-agent"), "generic");
+  assert.is(detect("coredns", "cilium", "cilium-envoy"), "cilium");
+  assert.is(detect("antrea-agent"), "antrea");
   assert.is(detect("rke2-canal", "rke2-ingress-nginx-controller"), "canal");
   assert.is(detect("canal"), "canal");
   assert.is(detect("calico-node", "csi-node-driver"), "calico");
@@ -249,7 +251,8 @@ test("NOTES: disabled components are listed as unrestricted, and their ports are
   assert.match(notes, "- Left unrestricted: no policy selects the pods of longhorn-manager, instance-manager (components.<name>.enabled is false).");
   assert.not.match(notes, "to instance-manager");
   assert.not.match(notes, "longhorn-manager TCP 9500");
-  assert.not.match(notes, "TCP 2049", "the node lists are given: nothing is open to report");
+  assert.not.match(notes, "open to any source", "the node lists are given: nothing is open to any source");
+  assert.match(notes, "- Open only to networkPolicies.nodeCIDRs (");
   assert.match(renderNotes(...ci("generic"), "--set", "networkPolicies.components.instanceManager.enabled=false"), "TCP 2049 to share-manager");
   assert.not.match(renderNotes(...ENABLED), "Left unrestricted");
 });
@@ -264,7 +267,7 @@ test("NOTES: extraPorts that no rendered rule can carry are reported, not silent
 
 test("CNI caveats where users decide: values.yaml, the chart README, and NOTES once a CIDR list is set", () => {
   const values = readFileSync(join(PROJECT_ROOT, "chart/values.yaml"), "utf8");
-  assert.match(values, "policy-cidr-match-mode is nodes (1.15+); keep both lists empty otherwise (longhorn#13802)");
+  assert.match(values, "- cilium, antrea: the chart admits the nodes and the API server by the CNI's own policy object; nodeCIDRs is");
   assert.match(values, "never a whole pod CIDR");
   const readme = readFileSync(join(PROJECT_ROOT, "chart/README.md"), "utf8");
   assert.match(readme, "## CNI caveats: what `nodeCIDRs` and `kubeAPIServerSourceCIDRs` can match");
@@ -272,7 +275,7 @@ test("CNI caveats where users decide: values.yaml, the chart README, and NOTES o
   assert.not.match(renderNotes(...ci("generic")), "CNI caveat");
   const tightened = renderNotes(...ci("generic"), "--set", "networkPolicies.nodeCIDRs={10.0.0.0/24}");
   assert.match(tightened, "CNI caveat: nodeCIDRs and kubeAPIServerSourceCIDRs match the source address your CNI sees from other nodes.");
-  assert.match(tightened, "- Cilium: no ipBlock matches nodes unless policy-cidr-match-mode is nodes (1.15+)");
+  assert.match(tightened, "- Cilium, Antrea: set networkPolicies.cni to cilium or antrea instead; the chart then admits the nodes by the CNI's own policy.");
 });
 
 test("NOTES: egress trade-offs (API server ports open to any destination, backups and downloads blocked)", () => {

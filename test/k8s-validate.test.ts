@@ -102,7 +102,7 @@ test("peers and selectors", () => {
 
 test("objects other than NetworkPolicy are reported", () => {
   const found = validateRendered({ source: SOURCE, object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } } }).map(formatDiagnostic);
-  assert.equal(found, [`${SOURCE} kind: expected networking.k8s.io/v1 NetworkPolicy, found v1 ConfigMap`]);
+  assert.equal(found, [`${SOURCE} kind: expected networking.k8s.io/v1 NetworkPolicy (or cilium.io/v2 CiliumNetworkPolicy, crd.antrea.io/v1beta1 NetworkPolicy), found v1 ConfigMap`]);
 });
 
 test("splitDocuments keeps the template source of each document and drops empty ones", () => {

@@ -192,6 +192,7 @@ test("a selectable component that takes and sends nothing still gets a policy, w
     valueKey: "engineImage",
     podSelector: { matchLabels: { "longhorn.io/component": "engine-image" } },
     ingress: [],
+    localHost: [],
     egress: [],
   });
 });

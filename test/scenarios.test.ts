@@ -9,6 +9,7 @@ import { addressEndpoint, type Endpoint, type Protocol } from "../generator/veri
 import { loadSpecs } from "../generator/pipeline.ts";
 import { helmBinary } from "../generator/verify/helm.ts";
 import { compareCase, renderCase, type RenderedCase } from "../generator/verify/verify.ts";
+import { Evaluator } from "../generator/verify/evaluator.ts";
 import { PROJECT_ROOT, SPEC_VERSIONS } from "./helpers.ts";
 import { readText } from "../generator/lib/files.ts";
 
@@ -229,6 +230,74 @@ test("RKE2/Canal: the API server on a second control-plane node reaches the admi
   assert.not.ok(allowed(c, addressEndpoint("agent-1 flannel.1", "10.42.3.0"), manager, 9502), "not a control-plane node");
   assert.not.ok(allowed(c, c.endpoint("external host"), manager, 9502));
   assert.not.ok(allowed(c, addressEndpoint("server-2 flannel.1", "10.42.1.0"), manager, 9500), "the webhook port only");
+});
+
+test("longhorn#13802 on Cilium: CiliumNetworkPolicy entities admit NFS from every node's host and the webhooks from the API server; no ipBlock could", () => {
+  const c = scenario("longhorn-13802-on-cilium.yaml");
+  assert.ok(c.native.some((o) => (o as { kind?: string }).kind === "CiliumNetworkPolicy"), "CiliumNetworkPolicies render beside the NetworkPolicies");
+  const sm = c.endpoint("share-manager");
+  const manager = c.endpoint("longhorn-manager");
+  const remote = c.endpoint("node storage-2");
+  assert.ok(allowed(c, remote, sm, 2049), "remote-node");
+  assert.ok(allowed(c, c.endpoint("kube-apiserver"), manager, 9502), "kube-apiserver");
+  assert.not.ok(allowed(c, remote, manager, 9502), "a worker's host is not the API server");
+  assert.not.ok(allowed(c, c.endpoint("longhorn-ui"), sm, 2049), "NFS is not open to pods");
+  assert.not.ok(allowed(c, c.endpoint("external host"), sm, 2049));
+  // An ipBlock holding the remote host's address matches nothing on Cilium: the old way fails.
+  const ipBlockOnly = c.policies.map((p) => p);
+  const sharePolicy = ipBlockOnly.find((p) => p.metadata?.name?.endsWith("share-manager"))!;
+  const withBlock = { ...sharePolicy, spec: { ...sharePolicy.spec!, ingress: [{ from: [{ ipBlock: { cidr: `${(remote as { ip: string }).ip}/32` } }], ports: [{ port: 2049, protocol: "TCP" }] }] } };
+  const old = new Evaluator(c.world.cluster, [withBlock]);
+  assert.not.ok(old.allows(remote, sm, 2049), "ipBlocks never match remote-node on Cilium");
+  // Istio ambient's SNAT source is world to Cilium: admitted on 3260 by ciliumLocalHostCIDRs, nothing else.
+  const ambient = c.endpoint("node storage-1 (iSCSI from 169.254.7.127, Cilium: world)");
+  const im = c.endpoint("instance-manager");
+  assert.ok(allowed(c, ambient, im, 3260));
+  assert.not.ok(allowed(c, ambient, im, 8500), "the link-local source gets iSCSI only");
+  assert.not.ok(allowed(c, ambient, sm, 2049));
+  // Without the value, upstream's 1.12.1 breakage: the connection is denied.
+  const withoutValue = new Evaluator(
+    c.world.cluster,
+    c.policies,
+    c.native.map((o) => {
+      const cnp = o as { kind: string; spec: { ingress: { fromCIDR?: string[] }[] } };
+      return cnp.kind === "CiliumNetworkPolicy" ? { ...cnp, spec: { ...cnp.spec, ingress: cnp.spec.ingress.filter((r) => !r.fromCIDR) } } : o;
+    }),
+  );
+  assert.not.ok(withoutValue.allows(ambient, im, 3260), "world from 169.254.7.127 is denied without ciliumLocalHostCIDRs");
+  assert.ok(withoutValue.allows(c.endpoint("node storage-1"), im, 3260), "the host identity itself is always admitted");
+});
+
+test("NFS from another node on Canal: its flannel.1 address reaches 2049; its node IP and its pods do not", () => {
+  const c = scenario("cni-canal-nfs-from-another-node.yaml");
+  const sm = c.endpoint("share-manager");
+  // The model's other worker is the first listed flannel.1 address (its pods' node the second).
+  const remote = c.endpoint("node storage-2");
+  assert.is((remote as { ip: string }).ip, "10.42.0.0");
+  assert.ok(allowed(c, remote, sm, 2049));
+  assert.not.ok(allowed(c, addressEndpoint("storage-2 InternalIP", "10.0.0.22"), sm, 2049), "the node IP never carries it on flannel VXLAN");
+  assert.not.ok(allowed(c, addressEndpoint("a pod on storage-2", "10.42.0.17"), sm, 2049));
+  assert.not.ok(allowed(c, remote, c.endpoint("longhorn-manager"), 9502), "the webhook only from the server");
+  assert.ok(allowed(c, addressEndpoint("server-1 flannel.1", "10.42.2.0"), c.endpoint("longhorn-manager"), 9502));
+});
+
+test("Antrea: nodeSelector peers admit every node's host to NFS and control-plane hosts to the webhook", () => {
+  const c = scenario("cni-antrea-node-selector.yaml");
+  assert.ok(c.native.some((o) => (o as { apiVersion?: string }).apiVersion === "crd.antrea.io/v1beta1"));
+  const sm = c.endpoint("share-manager");
+  const manager = c.endpoint("longhorn-manager");
+  assert.ok(allowed(c, c.endpoint("node storage-2"), sm, 2049));
+  assert.ok(allowed(c, c.endpoint("kube-apiserver"), manager, 9502));
+  assert.not.ok(allowed(c, c.endpoint("node storage-2"), manager, 9502), "a worker is not selected by the control-plane nodeSelector");
+  assert.not.ok(allowed(c, c.endpoint("longhorn-ui"), sm, 2049));
+  assert.not.ok(allowed(c, c.endpoint("node storage-2"), sm, 9600));
+});
+
+test("flannel alone: the policies render as generic; verify notes that nothing is enforced", () => {
+  const c = scenario("cni-flannel-alone.yaml");
+  const result = compareCase(c, { version: "1.12", label: "flannel" });
+  assert.ok(result.notes.some((n) => n.startsWith("cni flannel enforces no policy")), result.notes.join("\n"));
+  assert.is(c.native.length, 0);
 });
 
 test.run();

@@ -50,7 +50,7 @@ test("every value has a description, an example and (leaves) a type", () => {
     components: 1 + 19 * 5, // the group; per component its group, enabled and three extras
     ui: 1 + 1,
     features: 1 + 1,
-    cidrListsAndScrapers: 3,
+    cidrListsAndScrapers: 4, // kubeAPIServerSourceCIDRs, nodeCIDRs, ciliumLocalHostCIDRs, metricsScrapeSources
     egress: 1 + 1 + (1 + 3) + (1 + 2) + 3 * (1 + 3), // enabled, dns, kubeAPIServer, three destinations
     topLevel: 5, // nameOverride, fullnameOverride, commonLabels, commonAnnotations, global
   };

@@ -262,7 +262,7 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
   // at the address the values list.
   const linkLocal = values.cni === "cilium" ? firstCIDR(values.ciliumLocalHostCIDRs) : undefined;
   if (linkLocal) {
-    const name = `node ${LONGHORN_NODE} (iSCSI from ${linkLocal.address}, Cilium: world)`;
+    const name = `node ${LONGHORN_NODE} (iSCSI from ${nthAddress(linkLocal, 0)}, Cilium: world)`;
     actors.push({ name, versionRoles: [], endpoint: addressEndpoint(name, nthAddress(linkLocal, 0), { node: LONGHORN_NODE, linkLocal: true }) });
   }
   // The API server: host-networked on the control-plane node, or (cilium, antrea with

@@ -5,10 +5,31 @@
 // - Antrea NetworkPolicy (crd.antrea.io/v1beta1): no package ships its schema, so these are our own
 //   checks of the fields the chart sets, written from Antrea's docs/antrea-network-policy.md and the
 //   CRD (priority 1.0-10000, tier, appliedTo, rule action, peers, ports), each with a test.
-import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { CiliumNetworkPolicy as CiliumNetworkPolicyClass } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
+import { PROJECT_ROOT } from "../lib/files.ts";
 import type { DocPath } from "../lib/diagnostics.ts";
 import { parseCIDR } from "../lib/cidr.ts";
 import { labelKeyProblem, labelValueProblem, selectorProblems, type SelectorLike } from "../lib/labels.ts";
+
+/** `make build`'s CommonJS bundle of @kubernetes-models/cilium's CiliumNetworkPolicy (scripts/build-artifacts.ts). */
+export const CILIUM_MODEL = "build/generated/cilium-network-policy.cjs";
+
+/**
+ * The package is ES modules with import-only exports, which neither tsx's CommonJS hooks (tests) nor
+ * a synchronous validator can load; the build bundles it, and it is loaded once, when first needed.
+ */
+let ciliumModel: typeof CiliumNetworkPolicyClass | undefined;
+function ciliumNetworkPolicy(): typeof CiliumNetworkPolicyClass {
+  if (!ciliumModel) {
+    const file = join(PROJECT_ROOT, CILIUM_MODEL);
+    if (!existsSync(file)) throw new Error(`${CILIUM_MODEL} is missing: run \`make build\` to validate CiliumNetworkPolicies`);
+    ciliumModel = (createRequire(import.meta.url)(file) as { CiliumNetworkPolicy: typeof CiliumNetworkPolicyClass }).CiliumNetworkPolicy;
+  }
+  return ciliumModel;
+}
 
 export const CILIUM_API_VERSION = "cilium.io/v2";
 export const ANTREA_API_VERSION = "crd.antrea.io/v1beta1";
@@ -67,6 +88,7 @@ export function validateNative(object: Record<string, unknown>, report: Report):
 
 function validateCilium(object: Record<string, unknown>, report: Report): void {
   try {
+    const CiliumNetworkPolicy = ciliumNetworkPolicy();
     new CiliumNetworkPolicy(object as never).validate();
   } catch (error) {
     const errors = (error as { errors?: { instancePath: string; message?: string }[] }).errors;

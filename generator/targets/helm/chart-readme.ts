@@ -46,7 +46,7 @@ it on what Helm renders.
 \`\`\`sh
 helm install lhnp ./chart -n longhorn-system --set networkPolicies.enabled=true
 helm install lhnp ./chart -n longhorn-system -f my-values.yaml
-# helm template has no Nodes to read: give the lists (see "CNI caveats"), or cni=generic
+# helm template has no Nodes to read: give the lists (see "CNI caveats"), or name a CNI that needs none (cilium, antrea)
 helm template lhnp ./chart -n longhorn-system --set networkPolicies.enabled=true \\
   --set 'networkPolicies.nodeCIDRs={10.42.0.0/32,10.42.1.0/32}' --set 'networkPolicies.kubeAPIServerSourceCIDRs={10.42.0.0/32}'
 \`\`\`
@@ -86,43 +86,42 @@ ${markdownTable(["Value", "Type", "Default", "Description", "Example"], rows)}
 
 ## CNI caveats: what \`nodeCIDRs\` and \`kubeAPIServerSourceCIDRs\` can match
 
-Both lists become \`ipBlock\` peers, and an \`ipBlock\` matches the source address the CNI sees. For
-traffic from another node's host network that is often not the node's IP. Traffic from a pod's own
-node is always admitted ([Kubernetes](https://kubernetes.io/docs/concepts/services-networking/network-policies/)),
-so the local iSCSI 3260 initiator keeps working with no rule at all; the lists decide which other
-hosts reach NFS 2049 and the webhooks. Check the real sources in your CNI's flow logs
-before narrowing them.
+Longhorn has clients that are not pods: the host's NFS client (2049 on the share manager, from any
+node), the host's iSCSI initiator (3260 on the instance manager, always from the pod's own node) and
+the API server calling the webhooks. Traffic from a pod's own node is always admitted
+([Kubernetes](https://kubernetes.io/docs/concepts/services-networking/network-policies/)), so 3260
+needs no NetworkPolicy rule. For the others, what a policy can match depends on the CNI, and
+\`networkPolicies.cni\` picks the construct that CNI enforces:
 
-\`networkPolicies.cni\` fills the lists for you where the source is known. \`auto\` (the default) looks
-at the CNI's DaemonSets at install (Cilium and Antrea get \`generic\` until the chart renders their
-native policies: no address list matches their node traffic), else goes by \`type\`. With
-\`kube-router\` or \`canal\` (\`auto\` on k3s, RKE2 and RKE1) each Node's flannel.1 address (the network address of its
-\`spec.podCIDR\`), with \`calico\` each Node's tunnel addresses and InternalIPs; the API server list
-takes the control-plane Nodes only. They are read with helm's \`lookup\` at install and upgrade, so
-run \`helm upgrade\` after nodes join or leave. \`helm template\` (and Argo CD, which renders with it)
-has no cluster to read: the render then fails and names the list to give, with the command that
-prints the addresses. \`generic\` keeps the lists as plain ipBlocks, empty meaning any source (every
-pod included). Reading needs permission to list Nodes (and, for \`auto\`, DaemonSets) cluster-wide;
-helm stops on a forbidden lookup, so a release without it names the CNI and gives both lists.
-
-| CNI | Source of another node's host traffic | What to list |
+| cni | Host and API server clients are admitted by | Needs |
 |---|---|---|
-| [Cilium](https://docs.cilium.io/en/stable/security/policy/layer3/#selecting-nodes-with-cidr-ipblock), default \`policy-cidr-match-mode\` | the identities \`remote-node\`, \`host\`, \`kube-apiserver\`: no \`ipBlock\` matches them | nothing: keep both lists empty ([longhorn#13802](https://github.com/longhorn/longhorn/issues/13802) is volume attach broken on Cilium) |
-| [Cilium](https://docs.cilium.io/en/stable/network/kubernetes/policy/) 1.15+ with \`policyCIDRMatchMode: nodes\` | the node's address | node CIDRs; control-plane addresses for the webhooks |
-| [Calico](https://docs.tigera.io/calico/latest/networking/configuring/vxlan-ipip) without encapsulation | the node IP | node CIDRs |
-| Calico IPIP or VXLAN | the node's tunnel address (Node annotations \`projectcalico.org/IPv4IPIPTunnelAddr\`, \`IPv4VXLANTunnelAddr\`) | each tunnel address as /32 (with CrossSubnet, node CIDRs too) |
-| K3s (kube-router) and Canal/RKE2, flannel VXLAN | \`flannel.1\`: the first address of the node's \`spec.podCIDR\` | each such address as /32 |
-| [flannel](https://github.com/flannel-io/flannel#network-policy) alone | nothing is enforced | the values have no effect |
+| cilium | a \`CiliumNetworkPolicy\` beside each policy: \`fromEntities: [host, remote-node]\` for NFS, \`[kube-apiserver]\` for the webhooks, \`[host]\` for iSCSI; Cilium adds its allows to the NetworkPolicy's ([entities](https://docs.cilium.io/en/stable/security/policy/language/#entities-based)). An \`ipBlock\` never matches node traffic there ([layer 3](https://docs.cilium.io/en/stable/security/policy/layer3/#selecting-nodes-with-cidr-ipblock)), which is how upstream broke attach ([longhorn#13802](https://github.com/longhorn/longhorn/issues/13802)) | Cilium 1.11+ (the \`kube-apiserver\` entity, cilium#17823); \`nodeCIDRs\` is refused |
+| antrea | an Antrea \`NetworkPolicy\` (\`crd.antrea.io/v1beta1\`, tier \`application\`) with \`nodeSelector\` peers: every Node for NFS, control-plane Nodes for the webhooks; its Allow rules decide before NetworkPolicies ([Antrea](https://github.com/antrea-io/antrea/blob/main/docs/antrea-network-policy.md#node-selector)) | Antrea 1.13+ (v1beta1; \`nodeSelector\` since 1.6); \`nodeCIDRs\` is refused |
+| calico | ipBlocks of each node's tunnel address (Node annotations \`projectcalico.org/IPv4IPIPTunnelAddr\`, \`IPv4VXLANTunnelAddr\`) and InternalIP ([Calico](https://docs.tigera.io/calico/latest/networking/configuring/vxlan-ipip)) | lookup, or the lists |
+| canal, kube-router (RKE2, K3s: flannel VXLAN) | ipBlocks of each node's \`flannel.1\` address, the first address of its \`spec.podCIDR\` | lookup, or the lists |
+| generic | ipBlocks of the lists as given; an empty list leaves its ports open to any source | the lists, to close them |
+| flannel | nothing: flannel alone enforces no policy ([flannel](https://github.com/flannel-io/flannel#network-policy)) | a policy engine |
+
+\`auto\` (the default) looks at the CNI's DaemonSets at install (\`cilium\`, \`antrea-agent\`,
+\`(rke2-)canal\`, \`calico-node\`, \`kube-router\`), else goes by \`type\` (k3s: kube-router; rke2,
+rke1: canal). For \`calico\`, \`canal\` and \`kube-router\` the lists are read with helm's \`lookup\`
+of the Nodes at install and upgrade (control-plane Nodes for the API server), so run
+\`helm upgrade\` after nodes join or leave. \`helm template\` (and Argo CD, which renders with it)
+has no cluster to read: the render then fails and names the list to give, with the command that
+prints the addresses. Reading needs permission to list Nodes (and, for \`auto\`, DaemonSets)
+cluster-wide; helm stops on a forbidden lookup, so a release without it names the CNI and gives
+both lists.
 
 - Never list a whole pod CIDR or IP pool to catch tunnel addresses: that admits every pod.
-- An API server outside the cluster calls from its egress address; managed control planes (AKS, GKE)
-  may not preserve it, and then only an empty list works.
+- An API server outside the cluster calls from its egress address: list it in
+  \`kubeAPIServerSourceCIDRs\` (on Cilium and Antrea too, beside their native peers). Managed
+  control planes (AKS, GKE) may not preserve it.
 - Istio ambient rewrites node-to-pod traffic to \`169.254.7.127\`
-  ([Istio](https://istio.io/latest/docs/ambient/usage/networkpolicy/)); on Cilium it carries the
-  identity \`world\`, the source denied in longhorn#13802. With ambient, admit exactly that address to
-  the iSCSI port: \`components.instanceManager.extraIngress: [{from: [{ipBlock: {cidr: 169.254.7.127/32}}], ports: [{port: 3260}]}]\`,
-  and add it to \`nodeCIDRs\` for NFS.
-- Tunnel and podCIDR addresses follow the nodes: update the lists when nodes join or leave.
+  ([Istio](https://istio.io/latest/docs/ambient/usage/networkpolicy/)). Cilium allows its own node's
+  host by identity (\`reserved:host\`), and that address is not one of the host's, so it is \`world\`:
+  the denial in longhorn#13802. With \`cni: cilium\`, set \`ciliumLocalHostCIDRs: [169.254.7.127/32]\`
+  (3260 only); with another CNI the local node's traffic is admitted whatever its source.
+- Tunnel and podCIDR addresses follow the nodes: upgrade the release when nodes join or leave.
 
 ## Pods these policies do not select
 
