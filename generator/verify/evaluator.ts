@@ -27,7 +27,7 @@ import type {
 } from "kubernetes-models/networking.k8s.io/v1";
 import { selectorMatches, type Labels, type SelectorLike } from "../lib/labels.ts";
 import type { Endpoint, ModelCluster, ModelCNI, ModelPod, Protocol } from "./endpoints.ts";
-import { nativeAdmits, readNativePolicies, selectingNative, type NativePolicy } from "./native-rules.ts";
+import { nativeAdmits, nativeEgressAdmits, readNativePolicies, selectingNative, type NativePolicy } from "./native-rules.ts";
 import { ALL_PORTS, NO_PORTS, contains, intersect, portSet, union, type PortRange, type PortSet } from "../lib/port-set.ts";
 
 /** One side (the destination's ingress or the source's egress) of a connection. */
@@ -181,10 +181,9 @@ export class Evaluator {
           }
         });
       }
-      if (direction === "Ingress" && this.native.length > 0) {
-        const native = selectingNative(this.native, subject.pod);
-        for (const policy of native) {
-          const admitted = nativeAdmits([policy], peer, subject.pod, protocol);
+      if (this.native.length > 0) {
+        for (const policy of selectingNative(this.native, subject.pod)) {
+          const admitted = direction === "Ingress" ? nativeAdmits([policy], peer, subject.pod, protocol) : nativeEgressAdmits([policy], subject.pod, peer, protocol);
           if (contains(admitted.ports, port)) out.push(...admitted.rules);
         }
       }
@@ -212,12 +211,15 @@ export class Evaluator {
       return { state: "own-node", policies: [], ports: ALL_PORTS };
     }
     const policies = this.isolatingPolicies(direction, subject.pod);
-    const native = direction === "Ingress" && this.native.length > 0 ? selectingNative(this.native, subject.pod) : [];
-    if (policies.length === 0 && !native.some((p) => p.isolates)) return { state: "not-isolated", policies: [], ports: ALL_PORTS };
+    const native = this.native.length > 0 ? selectingNative(this.native, subject.pod) : [];
+    const isolatesHere = (p: NativePolicy) => (direction === "Ingress" ? p.isolates : p.egress.length > 0);
+    if (policies.length === 0 && !native.some(isolatesHere)) return { state: "not-isolated", policies: [], ports: ALL_PORTS };
     const destination = direction === "Ingress" ? subject : peer;
     const allowed = this.rulesAdmitting(direction, subject.pod, policies, peer).map((rule) => this.rulePorts(rule.ports, destination, protocol));
-    if (native.length > 0) allowed.push(nativeAdmits(native, peer, subject.pod, protocol).ports);
-    return { state: "isolated", policies: [...policies.map((p) => p.id), ...native.filter((p) => p.isolates).map((p) => p.id)], ports: union(NO_PORTS, ...allowed) };
+    if (native.length > 0) {
+      allowed.push(direction === "Ingress" ? nativeAdmits(native, peer, subject.pod, protocol).ports : nativeEgressAdmits(native, subject.pod, peer, protocol).ports);
+    }
+    return { state: "isolated", policies: [...policies.map((p) => p.id), ...native.filter(isolatesHere).map((p) => p.id)], ports: union(NO_PORTS, ...allowed) };
   }
 
   /** The host of the pod's own node: by its origin, or (models without origins) by the node's address. */

@@ -276,7 +276,7 @@ export class Expectation {
     if (roles.length === 0) return { ports: ALL_PORTS, isolated: false, flows: [] };
     const flows: ExpectedReach["flows"] = [];
     for (const { spec, flow } of this.egressFlows(source, destination, roles)) {
-      const ports = this.egressPorts(spec, flow, destination, protocol);
+      const ports = this.egressPorts(spec, flow, source, destination, protocol);
       if (ports.length > 0) flows.push({ id: flow.id, version: spec.version, ports });
     }
     for (const role of new Set(roles.map((r) => r.split("/")[1]!))) {
@@ -311,20 +311,28 @@ export class Expectation {
   }
 
   /** The ports one flow needs towards this destination, as the values describe its peer. */
-  private egressPorts(spec: ResolvedSpec, flow: Resolved<Flow>, destination: Actor, protocol: Protocol): PortSet {
+  private egressPorts(spec: ResolvedSpec, flow: Resolved<Flow>, source: Actor, destination: Actor, protocol: Protocol): PortSet {
     const own = () => portsOfProtocol(flow.ports ?? [], protocol);
     const tcp = (ports: number[]) => (protocol === "TCP" ? portSet(ports.map((p) => [p, p] as const)) : NO_PORTS);
     const ip = destination.endpoint.kind === "pod" ? destination.endpoint.pod.ip : destination.endpoint.ip;
     if (spec.components.has(flow.to)) return destination.versionRoles.includes(`${spec.version}/${flow.to}`) ? own() : NO_PORTS;
     const { dns, kubeAPIServer, external } = this.values.egress;
+    // Cilium: node addresses are identities, not CIDRs. The chart reaches the API server by its
+    // entity (wherever it runs) and a NodeLocal DNSCache as the pod's own node (entity host, on the
+    // DNS ports); listed addresses count only outside the cluster.
+    const cilium = this.values.cni === "cilium";
+    const origin = destination.endpoint.kind === "address" ? destination.endpoint.origin : undefined;
+    const listed = (cidrs: readonly string[]) => cidrs.some((c) => blockHolds(c, ip)) && !(cilium && origin?.node !== undefined);
     switch (spec.peers.get(flow.to)?.kind) {
       case "dns": {
         const peer = { namespaceSelector: dns.namespaceSelector, podSelector: dns.podSelector } as INetworkPolicyPeer;
-        const matches = this.rules.peerCovers(peer, this.values.namespace, destination.endpoint) || (dns.nodeLocalAddress !== "" && ip === dns.nodeLocalAddress);
+        const ownNode = cilium && dns.nodeLocalAddress !== "" && origin?.node !== undefined && origin.node === this.podNode(source);
+        const matches =
+          this.rules.peerCovers(peer, this.values.namespace, destination.endpoint) || ownNode || (dns.nodeLocalAddress !== "" && ip === dns.nodeLocalAddress && !(cilium && origin?.node !== undefined));
         return matches ? own() : NO_PORTS;
       }
       case "kube-apiserver":
-        return kubeAPIServer.cidrs.length === 0 || kubeAPIServer.cidrs.some((c) => blockHolds(c, ip)) ? tcp(kubeAPIServer.ports) : NO_PORTS;
+        return kubeAPIServer.cidrs.length === 0 || listed(kubeAPIServer.cidrs) || (cilium && origin?.apiServer === true) ? tcp(kubeAPIServer.ports) : NO_PORTS;
       case "external": {
         const target = external(EXTERNAL_EGRESS_KEYS[flow.to] ?? camelCase(flow.to));
         if (!target.open && !target.cidrs.some((c) => blockHolds(c, ip))) return NO_PORTS;
@@ -342,6 +350,11 @@ export class Expectation {
    */
   private cniClassifiesAway(source: Actor): boolean {
     return this.values.cni === "cilium" && source.endpoint.kind === "address" && source.endpoint.origin?.linkLocal === true;
+  }
+
+  /** The node a pod actor runs on. */
+  private podNode(actor: Actor): string | undefined {
+    return actor.endpoint.kind === "pod" ? actor.endpoint.pod.node : undefined;
   }
 
   /** Whether the source is the host of the node the destination pod runs on. */

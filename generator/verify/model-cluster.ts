@@ -4,7 +4,7 @@
 // namespace, a node, the API server, ingress controllers, metrics scrapers, DNS, an external host).
 import type { INetworkPolicyEgressRule, INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1";
 import { addressAfter, nthAddress, parseCIDR, strictlyWithin, type CIDR } from "../lib/cidr.ts";
-import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelCNI, type ModelNamespace, type ModelNode, type ModelPod } from "./endpoints.ts";
+import { podEndpoint, addressEndpoint, type Endpoint, type ModelCluster, type ModelCNI, type ModelNamespace, type ModelNode, type Origin, type ModelPod } from "./endpoints.ts";
 import { selectorMatches, type Labels, type SelectorLike } from "../lib/labels.ts";
 import type { ResolvedSpec } from "../loader/model.ts";
 
@@ -275,18 +275,20 @@ export function buildModel(specs: readonly ResolvedSpec[], values: VerifyValues)
   });
   actors.push({ name: "external host", versionRoles: [], endpoint: addressEndpoint("external host", "203.0.113.50") });
   // Egress destinations outside the pod network, placed in the CIDRs the values give.
-  const egressTarget = (name: string, cidrs: readonly string[], fallback: string) => {
+  const egressTarget = (name: string, cidrs: readonly string[], fallback: string, origin?: Origin) => {
     const cidr = firstCIDR(cidrs);
     const ip = cidr ? nthAddress(cidr, cidr.bits >= (cidr.family === 4 ? 31 : 127) ? 0 : 1) : fallback;
     if (!actors.some((a) => a.endpoint.kind === "address" && a.endpoint.ip === ip)) {
-      actors.push({ name, versionRoles: [], endpoint: addressEndpoint(name, ip) });
+      actors.push({ name, versionRoles: [], endpoint: addressEndpoint(name, ip, origin) });
     }
   };
-  egressTarget("kube-apiserver endpoint", values.egress.kubeAPIServer.cidrs, apiServerIP);
+  // The API server's endpoint (what its ClusterIP leads to) runs on the control-plane node.
+  egressTarget("kube-apiserver endpoint", values.egress.kubeAPIServer.cidrs, apiServerIP, { node: SERVER_NODE, apiServer: true });
   egressTarget("backupstore", values.egress.external("backupstore").cidrs, "198.51.100.20");
   egressTarget("backing image download server", values.egress.external("backingImageDownload").cidrs, "198.51.100.30");
   egressTarget("upgrade responder", values.egress.external("upgradeResponder").cidrs, "198.51.100.40");
-  if (values.egress.dns.nodeLocalAddress) egressTarget("NodeLocal DNSCache", [], values.egress.dns.nodeLocalAddress);
+  // NodeLocal DNSCache listens on each node's host; the Longhorn pods ask their own node's.
+  if (values.egress.dns.nodeLocalAddress) egressTarget("NodeLocal DNSCache", [], values.egress.dns.nodeLocalAddress, { node: LONGHORN_NODE });
 
   return { cluster: { cni: values.cni, namespaces: [...namespaces.values()], nodes, pods }, actors };
 }

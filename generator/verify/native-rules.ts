@@ -36,9 +36,11 @@ export interface NativePolicy {
   id: string;
   namespace: string;
   selector: SelectorLike;
-  /** Cilium's objects isolate what they select; Antrea's Allow rules only add. */
+  /** Cilium's objects isolate what they select (per direction they have rules for); Antrea's Allow rules only add. */
   isolates: boolean;
   rules: NativeRule[];
+  /** Cilium's egress rules: `admits(destination, source pod)`. */
+  egress: NativeRule[];
 }
 
 type Json = Record<string, unknown>;
@@ -57,13 +59,14 @@ export function readNativePolicies(objects: readonly unknown[], cluster: ModelCl
     const id = `${namespace}/${String(metadata.name)} (${String(object.kind)})`;
     const spec = record(object.spec);
     if (object.apiVersion === "cilium.io/v2" && object.kind === "CiliumNetworkPolicy") {
-      if (spec.egress !== undefined || spec.ingressDeny !== undefined || spec.egressDeny !== undefined) throw new NativeUnsupported(`${id}: only ingress rules are understood`);
+      if (spec.ingressDeny !== undefined || spec.egressDeny !== undefined) throw new NativeUnsupported(`${id}: deny rules are not understood`);
       out.push({
         id,
         namespace,
         selector: record(spec.endpointSelector) as SelectorLike,
-        isolates: true,
+        isolates: spec.ingress !== undefined,
         rules: list(spec.ingress).map((r) => ciliumRule(record(r), id)),
+        egress: list(spec.egress).map((r) => ciliumEgressRule(record(r), id)),
       });
     } else if (String(object.apiVersion).startsWith("crd.antrea.io/") && object.kind === "NetworkPolicy") {
       if (spec.egress !== undefined) throw new NativeUnsupported(`${id}: only ingress rules are understood`);
@@ -75,6 +78,7 @@ export function readNativePolicies(objects: readonly unknown[], cluster: ModelCl
         selector: record(applied[0]!.podSelector) as SelectorLike,
         isolates: false,
         rules: list(spec.ingress).map((r) => antreaRule(record(r), id, nodeLabels)),
+        egress: [],
       });
     }
   }
@@ -94,6 +98,15 @@ function ciliumRule(rule: Json, id: string): NativeRule {
     ports,
     flavor: "cilium",
   };
+}
+
+function ciliumEgressRule(rule: Json, id: string): NativeRule {
+  const keys = Object.keys(rule).filter((k) => k !== "toPorts");
+  if (keys.join() !== "toEntities") throw new NativeUnsupported(`${id}: only egress rules of toEntities are understood (found ${keys.join(", ")})`);
+  const entities = list(rule.toEntities).map(String);
+  const ports = list(rule.toPorts).flatMap((tp) => list(record(tp).ports).map((p) => record(p) as NativePort));
+  // The destination is the entity; "host" is the source pod's own node.
+  return { admits: (destination, source) => entities.some((e) => entityCovers(e, destination, source)), ports, flavor: "cilium" };
 }
 
 /** fromCIDR: sources Cilium gives a CIDR (world) identity, by address: outside the cluster, or a host's unrecognised source. */
@@ -151,6 +164,22 @@ export function nativePorts(rule: NativeRule, destination: ModelPod, protocol: P
     else for (const c of destination.containerPorts ?? []) if (c.name === value && (c.protocol ?? "TCP") === protocol) ranges.push([c.port, c.port]);
   }
   return portSet(ranges);
+}
+
+/** What the native egress rules of the policies selecting `pod` admit towards `destination`. */
+export function nativeEgressAdmits(policies: readonly NativePolicy[], pod: ModelPod, destination: Endpoint, protocol: Protocol): { ports: PortSet; rules: string[] } {
+  const sets: PortSet[] = [];
+  const rules: string[] = [];
+  for (const policy of policies) {
+    policy.egress.forEach((rule, i) => {
+      if (!rule.admits(destination, pod)) return;
+      const ports = destination.kind === "pod" ? nativePorts(rule, destination.pod, protocol) : nativePorts(rule, pod, protocol);
+      if (ports.length === 0) return;
+      sets.push(ports);
+      rules.push(`${policy.id} egress[${i}]`);
+    });
+  }
+  return { ports: union(NO_PORTS, ...sets), rules };
 }
 
 /** The native policies selecting a pod. */

@@ -48,6 +48,7 @@ const CILIUM_FIELDS: Fields = {
   spec: {
     endpointSelector: SELECTOR,
     ingress: [{ fromEntities: "leaf", fromCIDR: "leaf", toPorts: [{ ports: [{ port: "leaf", endPort: "leaf", protocol: "leaf" }] }] }],
+    egress: [{ toEntities: "leaf", toPorts: [{ ports: [{ port: "leaf", endPort: "leaf", protocol: "leaf" }] }] }],
   },
 };
 
@@ -102,7 +103,25 @@ function validateCilium(object: Record<string, unknown>, report: Report): void {
   if (!selector) report(["spec", "endpointSelector"], "is required ({} selects every pod of the namespace)");
   else selectorChecks(selector, ["spec", "endpointSelector"], report);
   const ingress = Array.isArray(spec.ingress) ? spec.ingress : [];
-  if (ingress.length === 0) report(["spec", "ingress"], "is empty: the object would only isolate the pods (an empty rule list admits nothing)");
+  const egress = Array.isArray(spec.egress) ? spec.egress : [];
+  if (ingress.length === 0 && egress.length === 0) report(["spec", "ingress"], "is empty: the object would only isolate the pods (an empty rule list admits nothing)");
+  egress.forEach((rule, i) => {
+    const at: DocPath = ["spec", "egress", i];
+    const r = record(rule) ?? {};
+    const entities = Array.isArray(r.toEntities) ? r.toEntities : [];
+    if (entities.length === 0) report([...at, "toEntities"], "is empty: a rule without peers admits every destination");
+    entities.forEach((e, j) => {
+      if (!CILIUM_ENTITIES.includes(String(e))) report([...at, "toEntities", j], `"${String(e)}" is not a Cilium entity (${CILIUM_ENTITIES.join(", ")})`);
+      if (e === "all" || e === "world" || e === "cluster") report([...at, "toEntities", j], `"${String(e)}" admits far more than the API server or the node`);
+    });
+    const toPorts = Array.isArray(r.toPorts) ? r.toPorts : [];
+    if (toPorts.length === 0) report([...at, "toPorts"], "is empty: the rule would admit every port");
+    toPorts.forEach((tp, k) => {
+      const ports = Array.isArray(record(tp)?.ports) ? (record(tp)!.ports as unknown[]) : [];
+      if (ports.length === 0) report([...at, "toPorts", k, "ports"], "is empty: the rule would admit every port");
+      ports.forEach((p, m) => ciliumPort(record(p) ?? {}, [...at, "toPorts", k, "ports", m], report));
+    });
+  });
   ingress.forEach((rule, i) => {
     const at: DocPath = ["spec", "ingress", i];
     const r = record(rule) ?? {};

@@ -286,6 +286,22 @@ function nativeRules(rules: readonly RulePlan[], valueKey: string, local = false
   });
 }
 
+/**
+ * Cilium's egress rules of a policy, by the flows they stand for: the API server and the NodeLocal
+ * DNSCache are reached at node addresses (identities kube-apiserver, host), which no NetworkPolicy
+ * ipBlock matches on Cilium. Undefined when the policy has neither.
+ */
+function ciliumEgress(rules: readonly EgressRulePlan[]): { apiServer?: string; dns?: string } | undefined {
+  const flows = (kind: "kube-apiserver" | "dns") => rules.filter((r) => r.destinations.some((d) => d.kind === kind)).flatMap((r) => r.flows);
+  const apiServer = flows("kube-apiserver");
+  const dns = flows("dns");
+  if (apiServer.length === 0 && dns.length === 0) return undefined;
+  return {
+    ...(apiServer.length ? { apiServer: commentText(apiServer.join(", "), "flow ids") } : {}),
+    ...(dns.length ? { dns: commentText(dns.join(", "), "flow ids") } : {}),
+  };
+}
+
 /** The Helm condition for the native object when each of its rules hangs on a feature, else undefined. */
 function nativeCondition(rules: readonly RulePlan[]): string | undefined {
   const hosts = rules.filter((rule) => rule.peers.some((p) => p.kind === "nodes" || p.kind === "kube-apiserver"));
@@ -471,8 +487,11 @@ function renderPolicy(template: Template, spec: ResolvedSpec, policy: PolicyPlan
     rules: policy.ingress.map((rule) => ruleContext(rule, policy.valueKey)),
     emptyUnless: emptyUnless(policy.ingress, policy.valueKey),
     ciliumRules: [...nativeRules(policy.ingress, policy.valueKey), ...nativeRules(policy.localHost, policy.valueKey, true)],
+    ciliumEgress: ciliumEgress(policy.egress),
+    native: policy.ingress.some((r) => r.peers.some((p) => p.kind === "nodes" || p.kind === "kube-apiserver")) || policy.localHost.length > 0 || ciliumEgress(policy.egress) !== undefined,
     antreaRules: nativeRules(policy.ingress, policy.valueKey),
-    nativeCNIs: nativeRules(policy.ingress, policy.valueKey).length > 0 ? '(list "cilium" "antrea")' : '(list "cilium")',
+    nativeCNIs:
+      nativeRules(policy.ingress, policy.valueKey).length > 0 ? '(list "cilium" "antrea")' : policy.localHost.length > 0 ? '(list "cilium")' : "(list)",
     nativeCondition: nativeCondition([...policy.ingress, ...policy.localHost]),
     appliedToSelector: yamlBlock(plainSelector(policy.podSelector), 8),
     egress: policy.egress.map(egressRuleContext),
