@@ -70,6 +70,20 @@ test("a removed rule fails verify with the blocked flow", async () => {
   assert.match(run.stdout, "2 differing cells:");
 });
 
+test("cilium, antrea: a native object that does not render fails verify with the host flows it carried", async () => {
+  for (const [cni, nodes] of [
+    ["cilium", "remote-node"],
+    ["antrea", "nodeSelector"],
+  ] as const) {
+    // The share manager's native object switched off for this CNI, as if the chart had only ipBlocks.
+    const chart = brokenChart(`no-native-${cni}`, "1.12/share-manager.yaml", (t) => t.replace(/\(has \$cni \(list "cilium" "antrea"\)\)/, `(has $cni (list "${cni === "cilium" ? "antrea" : "cilium"}"))`));
+    const run = await runCli("verify", "--version", "1.12", "--chart", chart, "-f", `chart/ci/cni-${cni}-values.yaml`);
+    assert.is(run.code, 1, `${cni} (${nodes}): ${run.stdout}`);
+    const rows = run.stdout.split("\n").filter((l) => l.includes("| share-manager ") && l.includes("2049"));
+    assert.ok(rows.some((r) => r.startsWith("| node storage-2 ") && r.includes("needed by nodes-to-share-manager")), `${cni}: ${run.stdout}`);
+  }
+});
+
 test("a widened rule fails verify with the extra ports and the rule that admits them", async () => {
   const chart = brokenChart("widened", "1.12/instance-manager.yaml", (t) =>
     t.replace("        - port: 8500\n          protocol: TCP\n", "        - port: 8500\n          endPort: 8510\n          protocol: TCP\n"),

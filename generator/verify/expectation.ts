@@ -326,7 +326,7 @@ export class Expectation {
     switch (spec.peers.get(flow.to)?.kind) {
       case "dns": {
         const peer = { namespaceSelector: dns.namespaceSelector, podSelector: dns.podSelector } as INetworkPolicyPeer;
-        const ownNode = cilium && dns.nodeLocalAddress !== "" && origin?.node !== undefined && origin.node === this.podNode(source);
+        const ownNode = cilium && dns.nodeLocalAddress !== "" && origin?.node !== undefined && !origin.linkLocal && origin.node === this.podNode(source);
         const matches =
           this.rules.peerCovers(peer, this.values.namespace, destination.endpoint) || ownNode || (dns.nodeLocalAddress !== "" && ip === dns.nodeLocalAddress && !(cilium && origin?.node !== undefined));
         return matches ? own() : NO_PORTS;

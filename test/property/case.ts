@@ -227,7 +227,7 @@ function expectedCells(rendered: RenderedCase, before: Reach, after: Reach): str
 
 /** Applies a mutation and checks compareCase reports exactly its effect. Returns whether it had one. */
 function checkMutation(where: string, c: Case, rendered: RenderedCase, before: Reach, mutation: Mutation): boolean {
-  const actual = new Evaluator(rendered.world.cluster, mutation.policies);
+  const actual = new Evaluator(rendered.world.cluster, mutation.policies, rendered.native);
   const mutated: RenderedCase = { ...rendered, policies: mutation.policies, actual };
   const result = compareCase(mutated, c.request);
   const expected = expectedCells(rendered, before, reachTable(rendered, actual));

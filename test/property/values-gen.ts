@@ -73,9 +73,14 @@ export function randomValues(rng: Random, request: ValuesRequest): GeneratedValu
   // The CNI: generic and flannel take the lists as they are, empty meaning any source. The others
   // read empty lists from the Nodes, which helm template cannot: the lists are then given, as a user
   // of helm template must (the chart's refusal has a test of its own).
-  if (rng.bool(0.6)) np.cni = rng.pick(["auto", "generic", "kube-router", "canal", "calico", "flannel"]);
+  // cilium and antrea admit the nodes by their own objects and refuse nodeCIDRs; on cilium, a
+  // link-local address of the local host may be listed (ciliumLocalHostCIDRs).
+  if (rng.bool(0.6)) np.cni = rng.pick(["auto", "generic", "kube-router", "canal", "calico", "flannel", "cilium", "antrea"]);
   const cni = (np.cni ?? "auto") === "auto" ? ({ k3s: "kube-router", rke2: "canal", rke1: "canal", none: "generic" } as Record<string, string>)[(np.type as string | undefined) ?? "k3s"] : np.cni;
-  if (cni !== "generic" && cni !== "flannel") {
+  if (cni === "cilium" || cni === "antrea") {
+    delete np.nodeCIDRs;
+    if (cni === "cilium" && rng.bool(0.5)) np.ciliumLocalHostCIDRs = [`169.254.${rng.int(0, 255)}.${rng.int(1, 254)}/32`];
+  } else if (cni !== "generic" && cni !== "flannel") {
     const filled = (list: unknown) => (Array.isArray(list) && list.length > 0 ? list : Array.from({ length: rng.int(1, 3) }, () => ipv4CIDR(rng, "10.42", 24, 32)));
     np.nodeCIDRs = filled(np.nodeCIDRs);
     np.kubeAPIServerSourceCIDRs = filled(np.kubeAPIServerSourceCIDRs);

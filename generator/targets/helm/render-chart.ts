@@ -446,7 +446,16 @@ export function ciValues(model: ValuesModel): OutputFile[] {
     "egress-defaults": { networkPolicies: { enabled: true, ...K3S_SOURCES, egress: { enabled: true } } },
     // One case per CNI besides kube-router (defaults) and generic: verify --all covers every version × CNI.
     // Cilium: CiliumNetworkPolicies; an API server outside the cluster; Istio ambient's local source (longhorn#13802).
-    "cni-cilium": { networkPolicies: { enabled: true, cni: "cilium", kubeAPIServerSourceCIDRs: ["203.0.113.10/32"], ciliumLocalHostCIDRs: ["169.254.7.127/32"] } },
+    // With egress: the API server and a NodeLocal DNSCache reached by entity, their addresses matching no ipBlock there.
+    "cni-cilium": {
+      networkPolicies: {
+        enabled: true,
+        cni: "cilium",
+        kubeAPIServerSourceCIDRs: ["203.0.113.10/32"],
+        ciliumLocalHostCIDRs: ["169.254.7.127/32"],
+        egress: { enabled: true, dns: { nodeLocalAddress: "169.254.20.10" }, kubeAPIServer: { cidrs: ["10.0.0.10/32"], ports: [6443] } },
+      },
+    },
     // Antrea: Antrea NetworkPolicies with nodeSelector peers; no list needed.
     "cni-antrea": { networkPolicies: { enabled: true, cni: "antrea" } },
     // Calico IPIP: each node's tunnel address (Node annotation projectcalico.org/IPv4IPIPTunnelAddr), as lookup reads it.
