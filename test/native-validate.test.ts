@@ -50,8 +50,16 @@ test("cilium: the CRD schema (an unknown entity, a numeric port, a lower-case pr
 });
 
 test("cilium: fields the chart never sets are refused", () => {
+  const found = cilium({ ...GOOD_CILIUM, ingressDeny: [{ fromEntities: ["world"] }], egress: [{ toCIDR: ["0.0.0.0/0"] }] });
+  has(found, at("spec.ingressDeny", "unknown field (expected one of endpointSelector, ingress, egress)"));
+  has(found, at("spec.egress[0].toCIDR", "unknown field (expected one of toEntities, toPorts)"));
+});
+
+test("cilium: egress by entity: wide entities and rules without ports are refused", () => {
   const found = cilium({ ...GOOD_CILIUM, egress: [{ toEntities: ["world"] }] });
-  has(found, at("spec.egress", "unknown field (expected one of endpointSelector, ingress)"));
+  has(found, at("spec.egress[0].toEntities[0]", '"world" admits far more than the API server or the node'));
+  has(found, at("spec.egress[0].toPorts", "is empty: the rule would admit every port"));
+  assert.equal(cilium({ ...GOOD_CILIUM, egress: [{ toEntities: ["kube-apiserver"], toPorts: [{ ports: [{ port: "6443", protocol: "TCP" }] }] }] }), []);
 });
 
 test("cilium: endpointSelector is required; an empty ingress list only isolates", () => {
