@@ -3,6 +3,7 @@
 // ranges and names, endPort, CIDRs, peers, selectors).
 import { NetworkPolicy, type INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { parseCIDR, strictlyWithin } from "../lib/cidr.ts";
+import { pointerPath, unknownFields, type Fields } from "../lib/object-fields.ts";
 import type { Diagnostic, DocPath } from "../lib/diagnostics.ts";
 import { ANTREA_API_VERSION, CILIUM_API_VERSION, isNativePolicy, validateNative } from "./native-validate.ts";
 import { labelKeyProblem, labelValueProblem, selectorProblems, type SelectorLike } from "../lib/labels.ts";
@@ -14,7 +15,6 @@ export interface RenderedObject {
   object: unknown;
 }
 
-type Fields = { [field: string]: Fields | "leaf" | [Fields | "leaf"] };
 
 const SELECTOR: Fields = { matchLabels: "leaf", matchExpressions: [{ key: "leaf", operator: "leaf", values: "leaf" }] };
 const PORT: Fields = { port: "leaf", endPort: "leaf", protocol: "leaf" };
@@ -65,19 +65,6 @@ export function validateRendered(rendered: RenderedObject): Diagnostic[] {
   return out;
 }
 
-function unknownFields(value: unknown, fields: Fields, path: DocPath, report: (p: DocPath, m: string) => void) {
-  if (!isRecord(value)) return;
-  for (const [key, child] of Object.entries(value)) {
-    const known = fields[key];
-    if (known === undefined) {
-      report([...path, key], `unknown field (expected one of ${Object.keys(fields).join(", ")})`);
-    } else if (Array.isArray(known)) {
-      if (Array.isArray(child) && known[0] !== "leaf") child.forEach((item, i) => unknownFields(item, known[0] as Fields, [...path, key, i], report));
-    } else if (known !== "leaf") {
-      unknownFields(child, known, [...path, key], report);
-    }
-  }
-}
 
 function strictChecks(policy: INetworkPolicy, report: (p: DocPath, m: string) => void) {
   const meta = policy.metadata ?? {};
@@ -162,13 +149,6 @@ function checkPort(port: { port?: number | string; endPort?: number; protocol?: 
   }
 }
 
-function pointerPath(pointer: string): DocPath {
-  return pointer
-    .split("/")
-    .slice(1)
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

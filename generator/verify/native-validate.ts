@@ -12,6 +12,7 @@ import type { CiliumNetworkPolicy as CiliumNetworkPolicyClass } from "@kubernete
 import { PROJECT_ROOT } from "../lib/files.ts";
 import type { DocPath } from "../lib/diagnostics.ts";
 import { parseCIDR } from "../lib/cidr.ts";
+import { pointerPath, unknownFields, type Fields } from "../lib/object-fields.ts";
 import { labelKeyProblem, labelValueProblem, selectorProblems, type SelectorLike } from "../lib/labels.ts";
 
 /** `make build`'s CommonJS bundle of @kubernetes-models/cilium's CiliumNetworkPolicy (scripts/build-artifacts.ts). */
@@ -35,7 +36,6 @@ export const CILIUM_API_VERSION = "cilium.io/v2";
 export const ANTREA_API_VERSION = "crd.antrea.io/v1beta1";
 
 type Report = (path: DocPath, message: string) => void;
-type Fields = { [field: string]: Fields | "leaf" | [Fields | "leaf"] };
 
 const SELECTOR: Fields = { matchLabels: "leaf", matchExpressions: [{ key: "leaf", operator: "leaf", values: "leaf" }] };
 const METADATA: Fields = { name: "leaf", namespace: "leaf", labels: "leaf", annotations: "leaf" };
@@ -110,17 +110,8 @@ function validateCilium(object: Record<string, unknown>, report: Report): void {
     const r = record(rule) ?? {};
     const entities = Array.isArray(r.toEntities) ? r.toEntities : [];
     if (entities.length === 0) report([...at, "toEntities"], "is empty: a rule without peers admits every destination");
-    entities.forEach((e, j) => {
-      if (!CILIUM_ENTITIES.includes(String(e))) report([...at, "toEntities", j], `"${String(e)}" is not a Cilium entity (${CILIUM_ENTITIES.join(", ")})`);
-      if (e === "all" || e === "world" || e === "cluster") report([...at, "toEntities", j], `"${String(e)}" admits far more than the API server or the node`);
-    });
-    const toPorts = Array.isArray(r.toPorts) ? r.toPorts : [];
-    if (toPorts.length === 0) report([...at, "toPorts"], "is empty: the rule would admit every port");
-    toPorts.forEach((tp, k) => {
-      const ports = Array.isArray(record(tp)?.ports) ? (record(tp)!.ports as unknown[]) : [];
-      if (ports.length === 0) report([...at, "toPorts", k, "ports"], "is empty: the rule would admit every port");
-      ports.forEach((p, m) => ciliumPort(record(p) ?? {}, [...at, "toPorts", k, "ports", m], report));
-    });
+    ciliumEntities(entities, [...at, "toEntities"], "the API server or the node", report);
+    ciliumToPorts(r.toPorts, at, report);
   });
   ingress.forEach((rule, i) => {
     const at: DocPath = ["spec", "ingress", i];
@@ -133,17 +124,27 @@ function validateCilium(object: Record<string, unknown>, report: Report): void {
       if (typeof cidr === "string") report([...at, "fromCIDR", j], cidr);
       else if (cidr.bits !== (cidr.family === 4 ? 32 : 128)) report([...at, "fromCIDR", j], `${String(c)} is a range; the chart admits single addresses only`);
     });
-    entities.forEach((e, j) => {
-      if (!CILIUM_ENTITIES.includes(String(e))) report([...at, "fromEntities", j], `"${String(e)}" is not a Cilium entity (${CILIUM_ENTITIES.join(", ")})`);
-      if (e === "all" || e === "world" || e === "cluster") report([...at, "fromEntities", j], `"${String(e)}" admits far more than nodes or the API server`);
-    });
-    const toPorts = Array.isArray(r.toPorts) ? r.toPorts : [];
-    if (toPorts.length === 0) report([...at, "toPorts"], "is empty: the rule would admit every port");
-    toPorts.forEach((tp, k) => {
-      const ports = Array.isArray(record(tp)?.ports) ? (record(tp)!.ports as unknown[]) : [];
-      if (ports.length === 0) report([...at, "toPorts", k, "ports"], "is empty: the rule would admit every port");
-      ports.forEach((p, m) => ciliumPort(record(p) ?? {}, [...at, "toPorts", k, "ports", m], report));
-    });
+    ciliumEntities(entities, [...at, "fromEntities"], "nodes or the API server", report);
+    ciliumToPorts(r.toPorts, at, report);
+  });
+}
+
+/** Entities: Cilium's, and none wider than the chart's peers (`meant`, for the message). */
+function ciliumEntities(entities: unknown[], at: DocPath, meant: string, report: Report): void {
+  entities.forEach((e, j) => {
+    if (!CILIUM_ENTITIES.includes(String(e))) report([...at, j], `"${String(e)}" is not a Cilium entity (${CILIUM_ENTITIES.join(", ")})`);
+    if (e === "all" || e === "world" || e === "cluster") report([...at, j], `"${String(e)}" admits far more than ${meant}`);
+  });
+}
+
+/** A rule's toPorts: present, each with ports, each port valid. */
+function ciliumToPorts(value: unknown, at: DocPath, report: Report): void {
+  const toPorts = Array.isArray(value) ? value : [];
+  if (toPorts.length === 0) report([...at, "toPorts"], "is empty: the rule would admit every port");
+  toPorts.forEach((tp, k) => {
+    const ports = Array.isArray(record(tp)?.ports) ? (record(tp)!.ports as unknown[]) : [];
+    if (ports.length === 0) report([...at, "toPorts", k, "ports"], "is empty: the rule would admit every port");
+    ports.forEach((p, m) => ciliumPort(record(p) ?? {}, [...at, "toPorts", k, "ports", m], report));
   });
 }
 
@@ -232,25 +233,6 @@ function selectorChecks(selector: Record<string, unknown>, path: DocPath, report
   for (const problem of selectorProblems(selector as SelectorLike)) report([...path, ...problem.path], problem.message);
 }
 
-function unknownFields(value: unknown, fields: Fields, path: DocPath, report: Report): void {
-  const object = record(value);
-  if (!object) return;
-  for (const [key, child] of Object.entries(object)) {
-    const known = fields[key];
-    if (known === undefined) report([...path, key], `unknown field (expected one of ${Object.keys(fields).join(", ")})`);
-    else if (Array.isArray(known)) {
-      if (Array.isArray(child) && known[0] !== "leaf") child.forEach((item, i) => unknownFields(item, known[0] as Fields, [...path, key, i], report));
-    } else if (known !== "leaf") unknownFields(child, known, [...path, key], report);
-  }
-}
-
-function pointerPath(pointer: string): DocPath {
-  return pointer
-    .split("/")
-    .slice(1)
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
 
 function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
