@@ -188,10 +188,6 @@ export interface Rule {
    */
   path: "host" | "service" | "host-and-forwarded" | "forwarded" | "within-node";
   /**
-   * The document calls the port optional (e.g. plain HTTP that only redirects to HTTPS); it is still rendered.
-   */
-  optional?: boolean;
-  /**
    * What the traffic is for, in the document's words where it has them.
    */
   purpose: Text;
