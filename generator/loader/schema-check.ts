@@ -6,7 +6,7 @@ import { loadSpecValidator, type SpecValidator } from "./spec-validator.ts";
 
 export const MINOR = 'a minor version in quotes, like "1.12"';
 const PATCH = 'a patch version in quotes, like "1.12.1"';
-export const NO_TEMPLATE = 'text without "{{", "}}" or "*/" (the generator pastes it into Go-template and YAML comments of the chart)';
+const NO_TEMPLATE = 'text without "{{", "}}" or "*/" (the generator pastes it into Go-template and YAML comments of the chart)';
 export const ONE_LINE = "one line of printable text (no line breaks, tabs, or control or invisible formatting characters)";
 export const NO_OUTER_SPACE = "text that neither begins nor ends with white space";
 
