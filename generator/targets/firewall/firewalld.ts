@@ -55,6 +55,26 @@ function zonesOf(plan: FirewallPlan): Zones {
   };
 }
 
+/** One zone or policy's firewall-cmd calls: arguments by option (`--add-port`, `--add-rich-rule`, ...), each under its entry's note. */
+interface Target {
+  /** The `apply` object: the zone or policy (a shell word). */
+  object: string;
+  selector: string;
+  groups: Map<string, { arg?: string; note: string }[]>;
+}
+
+/** Adds an argument (or, without one, only a note) to its option's call; an argument already there is not repeated. */
+function add(target: Target, arg: string | undefined, note: string): void {
+  const option = arg === undefined ? "--add-rich-rule" : arg.slice(0, arg.indexOf("="));
+  let items = target.groups.get(option);
+  if (!items) target.groups.set(option, (items = []));
+  if (arg !== undefined && items.some((i) => i.arg === arg)) {
+    items.push({ note: `${note} (already above)` });
+    return;
+  }
+  items.push({ ...(arg !== undefined ? { arg } : {}), note });
+}
+
 /** The zones firewalld ships (firewalld 1.3: /usr/lib/firewalld/zones). */
 const BUILT_IN_ZONES = ["block", "dmz", "drop", "external", "home", "internal", "nm-shared", "public", "trusted", "work"];
 
@@ -117,51 +137,73 @@ export function renderFirewalld(plan: FirewallPlan): string {
     '\t\tcreated="$created $1"',
     "\tfi",
     "}",
+    "# bind_interface ZONE INTERFACE: unless it is bound to that zone already (changing it to its own zone is an error).",
+    "bind_interface() {",
+    '\tif [ "$(permanent --get-zone-of-interface="$2" 2>/dev/null || true)" != "$1" ]; then',
+    '\t\tapply "$1" --zone="$1" --change-interface="$2"',
+    "\tfi",
+    "}",
     "# Traffic from the pods' interfaces (cni0, flannel.1), which are in no zone, lands in the default zone.",
     "default_zone=$(permanent --get-default-zone)",
   );
 
+  // One firewall-cmd call per zone or policy and kind of option (firewall-cmd repeats an option in one
+  // call, but does not mix --add-port with --add-rich-rule): each argument added to the call's list
+  // under the comment of the entry it comes from.
   const zones = zonesOf(plan);
-  const seen = new Set<string>();
-  const command = (object: string, args: string[]): void => {
-    const line = `apply ${[object, ...args].map(shellQuote).join(" ")}`;
-    if (seen.has(line)) {
-      out.push(`# (already above: ${line})`);
-      return;
-    }
-    seen.add(line);
-    out.push(line);
+  const targets = new Map<string, Target>();
+  const target = (key: string, object: string, selector: string): Target => {
+    let found = targets.get(key);
+    if (!found) targets.set(key, (found = { object, selector, groups: new Map() }));
+    return found;
   };
-  // The default zone's name is known when the script runs only: its commands name it by variable.
-  const defaultZoneCommand = (args: string[]): void => {
-    const line = `apply "$default_zone" --zone="$default_zone" ${args.map(shellQuote).join(" ")}`;
-    if (seen.has(line)) return;
-    seen.add(line);
-    out.push(line);
-  };
-
-  out.push("");
-  for (const zone of zones.created) out.push(`ensure_zone ${shellQuote(zone)}`);
-  for (const { zone, iface } of zones.bindings) command(zone, [`--zone=${zone}`, `--change-interface=${iface}`]);
+  const zoneTarget = (zone: string) => target(`zone ${zone}`, shellQuote(zone), `--zone=${shellQuote(zone)}`);
+  // The default zone's name is known only when the script runs: its calls name it by variable.
+  const defaultZone = target("default zone", '"$default_zone"', '--zone="$default_zone"');
+  const policy = target("policy", FORWARD_POLICY, `--policy=${FORWARD_POLICY}`);
 
   for (const entry of filteredInbound(plan)) {
     const service = entry.path === "service" ? " (a Service)" : "";
-    out.push("", `# ${oneLine(`${entry.id}: ${entry.purpose}${service} [${seedSummary(entry.seedRows)}]`, "comment")}`);
-    const rules = zoneArguments(entry);
-    if (rules.length === 0) comment(`echo requests from ${entry.peer.label}: accepted by the zone's default (no icmp-blocks)`);
-    if (entry.path === "host-and-forwarded") for (const args of rules) defaultZoneCommand(args);
-    else for (const args of rules) command(zones.of(entry.side), [`--zone=${zones.of(entry.side)}`, ...args]);
+    const note = oneLine(`${entry.id}: ${entry.purpose}${service} [${seedSummary(entry.seedRows)}]`, "comment");
+    const args = zoneArguments(entry);
+    const into = entry.path === "host-and-forwarded" ? defaultZone : zoneTarget(zones.of(entry.side));
+    if (args.length === 0) add(into, undefined, `${note}: echo requests are accepted by the zone's default (no icmp-blocks)`);
+    for (const arg of args) add(into, arg, note);
   }
-
   const forward = filteredForward(plan);
   if (forward.length > 0) {
-    out.push("", "# The same sources for the pod traffic the node forwards: a zone's rich rule covers traffic to the node only.");
-    out.push(`ensure_policy ${FORWARD_POLICY}`);
-    command(FORWARD_POLICY, [`--policy=${FORWARD_POLICY}`, "--add-ingress-zone=ANY"]);
-    command(FORWARD_POLICY, [`--policy=${FORWARD_POLICY}`, "--add-egress-zone=ANY"]);
+    add(policy, "--add-ingress-zone=ANY", "from any zone");
+    add(policy, "--add-egress-zone=ANY", "to any zone: the traffic the node forwards");
     for (const entry of forward) {
-      out.push(`# ${oneLine(`${entry.id}: ${entry.purpose}`, "comment")}`);
-      for (const args of zoneArguments(entry)) command(FORWARD_POLICY, [`--policy=${FORWARD_POLICY}`, ...args]);
+      for (const arg of zoneArguments(entry)) add(policy, arg, oneLine(`${entry.id}: ${entry.purpose}`, "comment"));
+    }
+  }
+
+  out.push("");
+  for (const zone of zones.created) out.push(`ensure_zone ${shellQuote(zone)}`);
+  if (forward.length > 0) out.push(`ensure_policy ${FORWARD_POLICY}`);
+  for (const { zone, iface } of zones.bindings) out.push(`bind_interface ${shellQuote(zone)} ${shellQuote(iface)}`);
+  const titles: Record<string, string> = {
+    "default zone": "The default zone, where the pods' traffic to the node lands",
+    policy: `Policy ${FORWARD_POLICY}: the pod traffic the node forwards (a zone's rich rule covers traffic to the node only)`,
+  };
+  for (const [key, { object, selector, groups }] of targets) {
+    if (groups.size === 0) continue;
+    out.push("", `# ${titles[key] ?? key.replace(/^zone /, "Zone ")}`);
+    for (const items of groups.values()) {
+      const args = items.filter((i) => i.arg !== undefined);
+      if (args.length === 0) {
+        for (const item of items) out.push(`# ${item.note}`);
+        continue;
+      }
+      out.push("set --");
+      let last = "";
+      for (const item of items) {
+        if (item.note !== last) out.push(`# ${item.note}`);
+        last = item.note;
+        if (item.arg !== undefined) out.push(`set -- "$@" ${shellQuote(item.arg)}`);
+      }
+      out.push(`apply ${object} ${selector} "$@"`);
     }
   }
 
@@ -190,18 +232,18 @@ export function renderFirewalld(plan: FirewallPlan): string {
 }
 
 /** The firewall-cmd arguments that accept an entry in a zone or policy: ports, or rich rules per source CIDR. */
-function zoneArguments(entry: PlanEntry): string[][] {
+function zoneArguments(entry: PlanEntry): string[] {
   const peer = entry.peer;
   const sources: { family: "ipv4" | "ipv6"; cidr: string }[] = [
     ...peer.v4.map((cidr) => ({ family: "ipv4" as const, cidr })),
     ...peer.v6.map((cidr) => ({ family: "ipv6" as const, cidr })),
   ];
-  const rich = (family: string, cidr: string, what: string): string[] => [`--add-rich-rule=rule family="${family}" source address="${cidr}"${what} accept`];
+  const rich = (family: string, cidr: string, what: string): string => `--add-rich-rule=rule family="${family}" source address="${cidr}"${what} accept`;
   if (entry.ports === "any") return sources.map(({ family, cidr }) => rich(family, cidr, ""));
   const { tcp, udp, icmp } = portsByProtocol(entry.ports);
   const ports = [...tcp.map((r) => ({ port: rangeText(r), protocol: "tcp" })), ...udp.map((r) => ({ port: rangeText(r), protocol: "udp" }))];
-  if (peer.any) return ports.map(({ port, protocol }) => [`--add-port=${port}/${protocol}`]);
-  const out: string[][] = [];
+  if (peer.any) return ports.map(({ port, protocol }) => `--add-port=${port}/${protocol}`);
+  const out: string[] = [];
   for (const { family, cidr } of sources) {
     for (const { port, protocol } of ports) out.push(rich(family, cidr, ` port port="${port}" protocol="${protocol}"`));
     if (icmp) out.push(rich(family, cidr, ' icmp-type name="echo-request"'));
