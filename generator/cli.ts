@@ -216,6 +216,9 @@ async function firewallSetup(io: Io, options: FirewallOptions) {
     if (!loaded.config) throw new DiagnosticError(loaded.diagnostics);
     config = loaded.config;
   }
+  if (options.interface !== undefined && (options.clusterInterface !== undefined || options.externalInterface !== undefined)) {
+    throw new UsageError("interfaces: give either one shared interface, or a cluster and an external interface, not both");
+  }
   const list = (flag: string, value: string | undefined): string[] | undefined => (value === undefined ? undefined : cidrList(flag, value, cidrProblem));
   const settings = mergeSettings(config, {
     nodes: list("--nodes", options.nodes),

@@ -6,21 +6,10 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readBytes } from "../generator/lib/files.ts";
-import { HostSpecLoader } from "../generator/loader/host-load.ts";
 import { hostSpecSchema, firewallConfigSchema } from "../generator/loader/host-validator.ts";
 import type { ResolvedHostProfile } from "../generator/loader/host-model.ts";
 import { undescribedPatterns } from "../generator/loader/schema-check.ts";
-import { PROJECT_ROOT, runCli, SPEC_VERSIONS } from "./helpers.ts";
-
-export const PROFILES = ["deckhouse", "k3s", "k3s-platform"];
-
-export function loadProfile(name: string): ResolvedHostProfile {
-  const loader = new HostSpecLoader((file) => readBytes(join(PROJECT_ROOT, file)), SPEC_VERSIONS);
-  const result = loader.load(`spec/hosts/${name}.yaml`);
-  if (!result.profile || result.diagnostics.length > 0) throw new Error(`${name}: ${JSON.stringify(result.diagnostics, null, 2)}`);
-  return result.profile;
-}
+import { loadProfile, PROFILES, PROJECT_ROOT, runCli } from "./helpers.ts";
 
 test("every host profile loads without a diagnostic", () => {
   const files = readdirSync(join(PROJECT_ROOT, "spec/hosts")).sort();

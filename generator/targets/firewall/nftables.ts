@@ -69,7 +69,7 @@ export function renderNftables(plan: FirewallPlan): string {
     "\t# Traffic addressed to this node, before kube-proxy's and the CNI's DNAT: the port the client dialled.",
     "\tchain inbound {",
     "\t\ttype filter hook prerouting priority dstnat - 10; policy accept;",
-    '\t\tfib daddr type != local accept comment "routed, not for this node: see chain forward"',
+    '\t\tfib daddr type != local accept comment "routed through the node, not for it"',
     "\t\tct state established,related accept",
     '\t\tiifname "lo" accept',
     '\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert } accept comment "IPv6 neighbour discovery"',
