@@ -7,7 +7,7 @@ import type { FirewallPlan, PlanEntry, PlanPort } from "../../plan/firewall-plan
 import { describeAddresses, oneLine, provenance, rangeText } from "./common.ts";
 
 const REACHES: Record<PlanEntry["path"], string> = {
-  host: "a host process",
+  host: "the node",
   service: "a Service (DNAT)",
   "host-and-forwarded": "the node, and forwarded",
   forwarded: "forwarded pod traffic",
