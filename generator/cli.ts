@@ -146,6 +146,12 @@ async function loadHostProfile(io: Io, specDir: string, name: string, longhorn?:
   return { profile, longhorn: spec };
 }
 
+/** `--servers CIDRS`: `--role-cidrs server=CIDRS`, for a profile with a server role. */
+function servers(profile: string, roles: string[], cidrs: string): string {
+  if (!roles.includes("server")) throw new UsageError(`--servers: the ${profile} profile has no server role (roles: ${roles.join(", ")}): give --role-cidrs ROLE=CIDRS`);
+  return cidrs;
+}
+
 /** `--nodes 10.0.0.0/24,10.0.1.0/24`: the CIDRs, each checked. */
 function cidrList(flag: string, value: string, check: (cidr: string) => string | undefined): string[] {
   const cidrs = value.split(",").map((c) => c.trim());
@@ -184,6 +190,7 @@ interface FirewallOptions {
   format?: "firewalld" | "nftables" | "markdown";
   config?: string;
   nodes?: string;
+  servers?: string;
   pods?: string;
   services?: string;
   external?: string;
@@ -225,7 +232,7 @@ async function firewallSetup(io: Io, options: FirewallOptions) {
     pods: list("--pods", options.pods),
     services: list("--services", options.services),
     external: list("--external", options.external),
-    roles: namedCidrs("--role-cidrs", options.roleCidrs, roles, "role", cidrProblem),
+    roles: namedCidrs("--role-cidrs", [...(options.servers !== undefined ? [`server=${servers(profile.profile, roles, options.servers)}`] : []), ...options.roleCidrs], roles, "role", cidrProblem),
     sets: namedCidrs("--set", options.set, [...profile.sets.keys()], "set", cidrProblem),
     interface: checkedName("--interface", options.interface, INTERFACE, INTERFACE_TEXT),
     clusterInterface: checkedName("--cluster-interface", options.clusterInterface, INTERFACE, INTERFACE_TEXT),
@@ -473,7 +480,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option("--role <role>", "the node's role in the profile (server, agent; master, node, frontend) (required)")
       .option("--config <file>", "a YAML file with the node's addresses, interfaces and zones (flags win over it)")
       .option("--nodes <cidrs>", "every node of the cluster, comma-separated CIDRs (default: any source)")
-      .option("--role-cidrs <role=cidrs>", "the nodes of one role, e.g. server=192.168.10.0/28 (repeatable; default: --nodes)", repeat, [] as string[])
+      .option("--servers <cidrs>", "the server nodes of a K3s profile (the same as --role-cidrs server=CIDRS)")
+      .option("--role-cidrs <role=cidrs>", "the nodes of one role, e.g. master=192.168.10.0/28 (repeatable; default: --nodes)", repeat, [] as string[])
       .option("--pods <cidrs>", "the pod network (default: the profile's)")
       .option("--services <cidrs>", "the service network (default: the profile's)")
       .option("--external <cidrs>", "external clients (default: any address)")

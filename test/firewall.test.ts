@@ -433,6 +433,27 @@ test("firewall check: what counts as listening, and which sockets others reach",
   assert.equal(report.notListening.filter((p) => p.rule === "vxlan"), [{ rule: "vxlan", protocol: "UDP", ports: "8469", purpose: "VXLAN for pod-to-pod traffic encapsulation" }]);
 });
 
+test("firewall check reads standard input (the compiled netpolgen, as `ss -Htulpn | netpolgen firewall check` runs it)", () => {
+  const run = spawnSync(process.execPath, ["generator/bin/netpolgen.mjs", "firewall", "check", "--profile", "k3s", "--role", "agent", "--output", "json"], {
+    cwd: PROJECT_ROOT,
+    input: "udp UNCONN 0 0 0.0.0.0:8472 0.0.0.0:*\ntcp LISTEN 0 4096 *:10250 *:* users:((\"k3s-agent\",pid=9,fd=3))\ntcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:((\"sshd\",pid=7,fd=3))\n",
+    encoding: "utf8",
+  });
+  assert.is(run.status, 1, run.stderr);
+  const report = JSON.parse(run.stdout) as { notOpened: { port: number; process: string }[]; notListening: unknown[] };
+  assert.equal(report.notOpened.map((l) => [l.port, l.process]), [[22, "sshd"]]);
+  assert.equal(report.notListening, []);
+});
+
+test("--servers is --role-cidrs server=, for the profiles that have servers", async () => {
+  const run = await runCli("firewall", "--profile", "k3s", "--role", "server", "--format", "nftables", "--nodes", "10.0.0.0/24", "--servers", "10.0.0.0/28");
+  assert.is(run.code, 0, run.stderr);
+  assert.match(run.stdout, "\tset role_server_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge\n\t\telements = { 10.0.0.0/28 }\n");
+  const deckhouse = await runCli("firewall", "--profile", "deckhouse", "--role", "master", "--format", "nftables", "--servers", "10.0.0.0/28");
+  assert.is(deckhouse.code, 2);
+  assert.is(deckhouse.stderr, "netpolgen: --servers: the deckhouse profile has no server role (roles: master, node, frontend): give --role-cidrs ROLE=CIDRS");
+});
+
 test("firewall check: output that is not ss's is refused with its lines", async () => {
   const run = await runCli("firewall", "check", "--profile", "k3s", "--role", "agent", "--ss", "test/fixtures/firewall/ss-malformed.txt");
   assert.is(run.code, 1);
