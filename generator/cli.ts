@@ -535,13 +535,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     const file = options.ss === "-" ? "<stdin>" : options.ss;
     const text = options.ss === "-" ? readStdin() : readText(resolve(io.cwd, options.ss));
     if (text === undefined) throw new UsageError(`--ss ${options.ss}: no such file`);
-    const [{ checkListeners, checkReportAsText, hasFindings, parseSs }, { planFirewall }] = await Promise.all([
-      stages.firewallCheck(),
-      import("./plan/firewall-plan.ts"),
-    ]);
+    const [{ checkReportAsText, hasFindings, parseSs }, { firewallCheck }] = await Promise.all([stages.firewallCheck(), stages.pipeline()]);
     const parsed = parseSs(file, text);
     if (parsed.diagnostics.length > 0) throw new DiagnosticError(parsed.diagnostics);
-    const report = checkListeners(planFirewall(profile, options.role!, settings, longhorn), parsed.listeners);
+    const report = firewallCheck(profile, options.role!, settings, parsed.listeners, longhorn);
     io.out(options.output === "json" ? JSON.stringify(report, null, 2) : checkReportAsText(report));
     if (hasFindings(report)) setExit(EXIT_INVALID);
   });

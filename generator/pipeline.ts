@@ -11,6 +11,7 @@ import { mergeSettings, type FirewallSettings } from "./loader/firewall-config.t
 import { HostSpecLoader } from "./loader/host-load.ts";
 import type { ResolvedHostProfile } from "./loader/host-model.ts";
 import { planFirewall } from "./plan/firewall-plan.ts";
+import { checkListeners, type CheckReport, type Listener } from "./report/firewall-check.ts";
 import { renderFirewalld } from "./targets/firewall/firewalld.ts";
 import { renderMarkdown, renderProfileMarkdown } from "./targets/firewall/markdown.ts";
 import { renderNftables } from "./targets/firewall/nftables.ts";
@@ -83,6 +84,17 @@ export function firewallOutput(
   const plan = planFirewall(profile, role, settings, longhorn);
   const render = { firewalld: renderFirewalld, nftables: renderNftables, markdown: renderMarkdown }[format];
   return { text: render(plan), warnings: plan.warnings };
+}
+
+/** `firewall check`: a node's listening sockets against its role's plan. */
+export function firewallCheck(
+  profile: ResolvedHostProfile,
+  role: string,
+  settings: FirewallSettings,
+  listeners: readonly Listener[],
+  longhorn?: ResolvedSpec,
+): CheckReport {
+  return checkListeners(planFirewall(profile, role, settings, longhorn), listeners);
 }
 
 /** docs/firewall/<profile>.md for each profile: every role with the profile's default addresses. */
