@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { PROJECT_ROOT, readBytes, readText } from "./lib/files.ts";
 import { minorOf } from "./lib/versions.ts";
 import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./lib/diagnostics.ts";
+import type { FirewallFlags } from "./loader/firewall-config.ts";
 import type { SpecLoader } from "./loader/load.ts";
 import type { ParsedSpecs } from "./loader/parsed-specs.ts";
 import type { ResolvedSpec } from "./loader/model.ts";
@@ -26,7 +27,6 @@ const stages = {
   show: () => import("./report/show.ts"),
   firewallCheck: () => import("./report/firewall-check.ts"),
   firewallConfig: () => import("./loader/firewall-config.ts"),
-  hostCheck: () => import("./loader/host-check.ts"),
   verify: () => import("./verify/verify.ts"),
   helm: () => import("./verify/helm.ts"),
   yaml: () => import("./lib/yaml.ts"),
@@ -146,63 +146,11 @@ async function loadHostProfile(io: Io, specDir: string, name: string, longhorn?:
   return { profile, longhorn: spec };
 }
 
-/** `--servers CIDRS`: `--role-cidrs server=CIDRS`, for a profile with a server role. */
-function servers(profile: string, roles: string[], cidrs: string): string {
-  if (!roles.includes("server")) throw new UsageError(`--servers: the ${profile} profile has no server role (roles: ${roles.join(", ")}): give --role-cidrs ROLE=CIDRS`);
-  return cidrs;
-}
-
-/** `--nodes 10.0.0.0/24,10.0.1.0/24`: the CIDRs, each checked. */
-function cidrList(flag: string, value: string, check: (cidr: string) => string | undefined): string[] {
-  const cidrs = value.split(",").map((c) => c.trim());
-  for (const cidr of cidrs) {
-    const problem = check(cidr);
-    if (problem) throw new UsageError(`${flag}: ${problem}`);
-  }
-  return cidrs;
-}
-
-/** `--role-cidrs server=10.0.0.0/28,...` (repeatable) by name, each name one of `known`. */
-function namedCidrs(flag: string, values: string[], known: string[], kind: string, check: (cidr: string) => string | undefined): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const value of values) {
-    const match = /^([a-z][a-z0-9-]*)=(.+)$/.exec(value);
-    if (!match) throw new UsageError(`${flag}: expected NAME=CIDR[,CIDR...], like ${flag === "--set" ? "administrators" : "server"}=192.0.2.0/24, got ${JSON.stringify(value)}`);
-    if (!known.includes(match[1]!)) throw new UsageError(`${flag}: the profile has no ${kind} ${JSON.stringify(match[1])} (${kind}s: ${known.join(", ") || "none"})`);
-    out[match[1]!] = cidrList(`${flag} ${match[1]}`, match[2]!, check);
-  }
-  return out;
-}
-
-function checkedName(flag: string, value: string | undefined, pattern: RegExp, expected: string): string | undefined {
-  if (value !== undefined && !pattern.test(value)) throw new UsageError(`${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-const INTERFACE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
-const ZONE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,16}$/;
-const INTERFACE_TEXT = "an interface name of letters, digits, _ . and -, at most 15 characters";
-const ZONE_TEXT = "a firewalld zone name of letters, digits, _ and -, at most 17 characters";
-
-interface FirewallOptions {
+interface FirewallOptions extends FirewallFlags {
   profile?: string;
   role?: string;
   format?: "firewalld" | "nftables" | "markdown";
   config?: string;
-  nodes?: string;
-  servers?: string;
-  pods?: string;
-  services?: string;
-  external?: string;
-  roleCidrs: string[];
-  set: string[];
-  interface?: string;
-  clusterInterface?: string;
-  externalInterface?: string;
-  zone?: string;
-  clusterZone?: string;
-  externalZone?: string;
-  drop?: boolean;
   longhorn?: string;
   out?: string;
   specDir: string;
@@ -214,7 +162,7 @@ async function firewallSetup(io: Io, options: FirewallOptions) {
   const { profile, longhorn } = await loadHostProfile(io, options.specDir, options.profile, options.longhorn);
   const roles = [...profile.roles.keys()];
   if (!roles.includes(options.role)) throw new UsageError(`--role ${JSON.stringify(options.role)} is not a role of ${profile.profile} (roles: ${roles.join(", ")})`);
-  const [{ cidrProblem }, { interfacesProblem, loadFirewallConfig, mergeSettings }] = await Promise.all([stages.hostCheck(), stages.firewallConfig()]);
+  const { loadFirewallConfig, settingsFromFlags } = await stages.firewallConfig();
   let config;
   if (options.config !== undefined) {
     const bytes = readBytes(resolve(io.cwd, options.config));
@@ -223,27 +171,9 @@ async function firewallSetup(io: Io, options: FirewallOptions) {
     if (!loaded.config) throw new DiagnosticError(loaded.diagnostics);
     config = loaded.config;
   }
-  if (options.interface !== undefined && (options.clusterInterface !== undefined || options.externalInterface !== undefined)) {
-    throw new UsageError("interfaces: give either one shared interface, or a cluster and an external interface, not both");
-  }
-  const list = (flag: string, value: string | undefined): string[] | undefined => (value === undefined ? undefined : cidrList(flag, value, cidrProblem));
-  const settings = mergeSettings(config, {
-    nodes: list("--nodes", options.nodes),
-    pods: list("--pods", options.pods),
-    services: list("--services", options.services),
-    external: list("--external", options.external),
-    roles: namedCidrs("--role-cidrs", [...(options.servers !== undefined ? [`server=${servers(profile.profile, roles, options.servers)}`] : []), ...options.roleCidrs], roles, "role", cidrProblem),
-    sets: namedCidrs("--set", options.set, [...profile.sets.keys()], "set", cidrProblem),
-    interface: checkedName("--interface", options.interface, INTERFACE, INTERFACE_TEXT),
-    clusterInterface: checkedName("--cluster-interface", options.clusterInterface, INTERFACE, INTERFACE_TEXT),
-    externalInterface: checkedName("--external-interface", options.externalInterface, INTERFACE, INTERFACE_TEXT),
-    zone: checkedName("--zone", options.zone, ZONE, ZONE_TEXT),
-    clusterZone: checkedName("--cluster-zone", options.clusterZone, ZONE, ZONE_TEXT),
-    externalZone: checkedName("--external-zone", options.externalZone, ZONE, ZONE_TEXT),
-    ...(options.drop !== undefined ? { drop: options.drop } : {}),
-  });
-  const problem = interfacesProblem(settings.interfaces);
-  if (problem) throw new UsageError(`interfaces: ${problem}`);
+  const merged = settingsFromFlags(options, config, profile);
+  if ("problem" in merged) throw new UsageError(merged.problem);
+  const settings = merged.settings;
   return { profile, longhorn, settings };
 }
 

@@ -346,8 +346,8 @@ test("firewall: bad input is refused with the file, the path and what was expect
     ]);
     const usage: [string[], string][] = [
       [["--nodes", "10.0.0.0/24,fd00::1/129"], '--nodes: "fd00::1/129" has a prefix longer than 128'],
-      [["--interface", 'eth0" accept'], '--interface: expected an interface name of letters, digits, _ . and -, at most 15 characters, got "eth0\\" accept"'],
-      [["--zone", "$(reboot)"], '--zone: expected a firewalld zone name of letters, digits, _ and -, at most 17 characters, got "$(reboot)"'],
+      [["--interface", 'eth0" accept'], '--interface: expected an interface name of letters, digits, _ . and -, at most 15 characters, like eth0, got "eth0\\" accept"'],
+      [["--zone", "$(reboot)"], '--zone: expected a firewalld zone name of letters, digits, _ and -, at most 17 characters, like public, got "$(reboot)"'],
       [["--role-cidrs", "server"], '--role-cidrs: expected NAME=CIDR[,CIDR...], like server=192.0.2.0/24, got "server"'],
       [["--set", "admins=192.0.2.0/24"], '--set: the profile has no set "admins" (sets: none)'],
       [["--interface", "eth0", "--cluster-interface", "eth1"], "interfaces: give either one shared interface, or a cluster and an external interface, not both"],

@@ -6,7 +6,8 @@ import type { FirewallConfig } from "../../schema/firewall-config.generated.ts";
 import type { Diagnostic, DocPath } from "../lib/diagnostics.ts";
 import { cidrProblem } from "./host-check.ts";
 import type { ResolvedHostProfile } from "./host-model.ts";
-import { firewallConfigSchema } from "./host-validator.ts";
+import configSchema from "../../schema/firewall-config.schema.json" with { type: "json" };
+import { CONFIG_MEANINGS, firewallConfigSchema } from "./host-validator.ts";
 import { checkSchema } from "./schema-check.ts";
 import { parseYaml } from "./source.ts";
 
@@ -76,11 +77,11 @@ export function loadFirewallConfig(file: string, input: string | Uint8Array, pro
   return out.length > 0 ? { diagnostics: out } : { config, diagnostics: [] };
 }
 
+const SHARED_OR_SEPARATE = "give either one shared interface, or a cluster and an external interface, not both";
+
 /** Why a set of interfaces cannot be used (a shared one beside separate ones, one of the two missing). */
 export function interfacesProblem(interfaces: FirewallSettings["interfaces"]): string | undefined {
-  if (interfaces.shared && (interfaces.cluster || interfaces.external)) {
-    return "give either one shared interface, or a cluster and an external interface, not both";
-  }
+  if (interfaces.shared && (interfaces.cluster || interfaces.external)) return SHARED_OR_SEPARATE;
   if (Boolean(interfaces.cluster) !== Boolean(interfaces.external)) {
     return "separate interfaces need both: the cluster interface and the external interface";
   }
@@ -88,6 +89,100 @@ export function interfacesProblem(interfaces: FirewallSettings["interfaces"]): s
     return `the cluster and the external interface are both ${interfaces.cluster}: for one interface, give it as the shared one`;
   }
   return undefined;
+}
+
+/** The command line's address, interface and zone flags as typed (`--nodes 10.0.0.0/24,10.1.0.0/24`). */
+export interface FirewallFlags {
+  nodes?: string;
+  /** `--servers CIDRS`: `--role-cidrs server=CIDRS` for the profiles with a server role. */
+  servers?: string;
+  pods?: string;
+  services?: string;
+  external?: string;
+  /** `ROLE=CIDR[,CIDR...]`, repeatable. */
+  roleCidrs: string[];
+  /** `SET=CIDR[,CIDR...]`, repeatable. */
+  set: string[];
+  interface?: string;
+  clusterInterface?: string;
+  externalInterface?: string;
+  zone?: string;
+  clusterZone?: string;
+  externalZone?: string;
+  drop?: boolean;
+}
+
+/** A flag the command line cannot take, phrased for it (`--nodes: "10.0.0.1/24" has bits set ...`). */
+class FlagProblem extends Error {}
+
+/** The names the config file takes, checked by the schema's own patterns and in its words. */
+const NAME_FORMS = {
+  interface: { pattern: new RegExp(configSchema.definitions.Interface.pattern), meaning: CONFIG_MEANINGS["#/definitions/Interface"]! },
+  zone: { pattern: new RegExp(configSchema.definitions.Zone.pattern), meaning: CONFIG_MEANINGS["#/definitions/Zone"]! },
+};
+
+/**
+ * The flags checked and merged over the config file (key by key; an interface flag replaces the
+ * file's interfaces): the settings, or the first problem, naming the flag.
+ */
+export function settingsFromFlags(flags: FirewallFlags, config: FirewallConfig | undefined, profile: ResolvedHostProfile): { settings: FirewallSettings } | { problem: string } {
+  try {
+    const roles = [...profile.roles.keys()];
+    const list = (flag: string, value: string | undefined): string[] | undefined => (value === undefined ? undefined : cidrList(flag, value));
+    const name = (flag: string, value: string | undefined, form: keyof typeof NAME_FORMS): string | undefined => {
+      if (value !== undefined && !NAME_FORMS[form].pattern.test(value)) throw new FlagProblem(`${flag}: expected ${NAME_FORMS[form].meaning}, got ${JSON.stringify(value)}`);
+      return value;
+    };
+    if (flags.interface !== undefined && (flags.clusterInterface !== undefined || flags.externalInterface !== undefined)) {
+      throw new FlagProblem(`interfaces: ${SHARED_OR_SEPARATE}`);
+    }
+    if (flags.servers !== undefined && !roles.includes("server")) {
+      throw new FlagProblem(`--servers: the ${profile.profile} profile has no server role (roles: ${roles.join(", ")}): give --role-cidrs ROLE=CIDRS`);
+    }
+    const settings = mergeSettings(config, {
+      nodes: list("--nodes", flags.nodes),
+      pods: list("--pods", flags.pods),
+      services: list("--services", flags.services),
+      external: list("--external", flags.external),
+      roles: namedCidrs("--role-cidrs", [...(flags.servers !== undefined ? [`server=${flags.servers}`] : []), ...flags.roleCidrs], roles, "role"),
+      sets: namedCidrs("--set", flags.set, [...profile.sets.keys()], "set"),
+      interface: name("--interface", flags.interface, "interface"),
+      clusterInterface: name("--cluster-interface", flags.clusterInterface, "interface"),
+      externalInterface: name("--external-interface", flags.externalInterface, "interface"),
+      zone: name("--zone", flags.zone, "zone"),
+      clusterZone: name("--cluster-zone", flags.clusterZone, "zone"),
+      externalZone: name("--external-zone", flags.externalZone, "zone"),
+      ...(flags.drop !== undefined ? { drop: flags.drop } : {}),
+    });
+    const problem = interfacesProblem(settings.interfaces);
+    if (problem) throw new FlagProblem(`interfaces: ${problem}`);
+    return { settings };
+  } catch (error) {
+    if (error instanceof FlagProblem) return { problem: error.message };
+    throw error;
+  }
+}
+
+/** `10.0.0.0/24,10.1.0.0/24`: the CIDRs, each checked. */
+function cidrList(flag: string, value: string): string[] {
+  const cidrs = value.split(",").map((c) => c.trim());
+  for (const cidr of cidrs) {
+    const problem = cidrProblem(cidr);
+    if (problem) throw new FlagProblem(`${flag}: ${problem}`);
+  }
+  return cidrs;
+}
+
+/** `server=10.0.0.0/28,...` (repeatable) by name, each name one of `known`. */
+function namedCidrs(flag: string, values: readonly string[], known: readonly string[], kind: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const value of values) {
+    const match = /^([a-z][a-z0-9-]*)=(.+)$/.exec(value);
+    if (!match) throw new FlagProblem(`${flag}: expected NAME=CIDR[,CIDR...], like ${kind === "set" ? "administrators" : "server"}=192.0.2.0/24, got ${JSON.stringify(value)}`);
+    if (!known.includes(match[1]!)) throw new FlagProblem(`${flag}: the profile has no ${kind} ${JSON.stringify(match[1])} (${kind}s: ${known.join(", ") || "none"})`);
+    out[match[1]!] = cidrList(`${flag} ${match[1]}`, match[2]!);
+  }
+  return out;
 }
 
 /** What the flags say (each already checked); undefined where a flag was not given. */

@@ -27,7 +27,7 @@ const HOST_MEANINGS: Record<string, string> = {
   "#/definitions/Longhorn/properties/version": MINOR,
 };
 
-const CONFIG_MEANINGS: Record<string, string> = {
+export const CONFIG_MEANINGS: Record<string, string> = {
   "#/definitions/Name": ID,
   "#/definitions/Cidr": CIDR,
   "#/definitions/Interface": "an interface name of letters, digits, _ . and -, at most 15 characters, like eth0",
