@@ -57,18 +57,18 @@ export interface FirewallConfig {
     };
   };
   /**
-   * `shared`: one interface carries cluster and external traffic; or `cluster` and `external`: separate interfaces (seed 002's segregated networks). Without any, the rules apply on every interface.
+   * `single`: one interface carries cluster and external traffic; or `cluster` and `external`: separate interfaces (seed 002's segregated networks). Without any, the rules apply on every interface.
    */
   interfaces?: {
-    shared?: Interface;
+    single?: Interface;
     cluster?: Interface;
     external?: Interface;
   };
   /**
-   * firewalld zone names (defaults: shared `public`; cluster `cluster`, created when missing; external `public`).
+   * firewalld zone names (defaults: single `public`; cluster `cluster`, created when missing; external `public`).
    */
   zones?: {
-    shared?: Zone;
+    single?: Zone;
     cluster?: Zone;
     external?: Zone;
   };

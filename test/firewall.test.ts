@@ -105,8 +105,8 @@ function expectedFirewalld(profile: ResolvedHostProfile, role: string, settings:
     if (!found) zones.set(name, (found = { ports: new Set(), rich: new Set(), interfaces: new Set() }));
     return found;
   };
-  const { shared, cluster, external } = settings.interfaces;
-  if (shared) zone(settings.zones.shared).interfaces.add(shared);
+  const { single, cluster, external } = settings.interfaces;
+  if (single) zone(settings.zones.single).interfaces.add(single);
   if (cluster && external) {
     zone(settings.zones.cluster).interfaces.add(cluster);
     zone(settings.zones.external).interfaces.add(external);
@@ -115,7 +115,7 @@ function expectedFirewalld(profile: ResolvedHostProfile, role: string, settings:
   const rich = (cidr: string, what: string) => `rule family="${cidr.includes(":") ? "ipv6" : "ipv4"}" source address="${cidr}"${what} accept`;
   for (const a of allowances(profile, role, settings)) {
     // The pod and service networks: the default zone (a scratch configuration's is public) and the policy.
-    const name = a.forward ? "public" : cluster && external ? settings.zones[a.side] : settings.zones.shared;
+    const name = a.forward ? "public" : cluster && external ? settings.zones[a.side] : settings.zones.single;
     const port = a.from === a.to ? String(a.from) : `${a.from}-${a.to}`;
     if (a.sources === "any") {
       if (a.protocol === "TCP" || a.protocol === "UDP") zone(name).ports.add(`${port}/${a.protocol.toLowerCase()}`);
@@ -330,14 +330,14 @@ test("firewall: bad input is refused with the file, the path and what was expect
   const fw = (...args: string[]) => runCli("firewall", "--profile", "k3s-platform", "--role", "server", "--format", "nftables", "--out", out, ...args);
   try {
     const config = join(dir, "node.yaml");
-    writeFileSync(config, 'addresses:\n  nodes: [10.0.0.1/8]\n  roles: {serve: ["10.0.0.0/8"]}\ninterfaces: {shared: "eth0; nft flush ruleset"}\n');
+    writeFileSync(config, 'addresses:\n  nodes: [10.0.0.1/8]\n  roles: {serve: ["10.0.0.0/8"]}\ninterfaces: {single: "eth0; nft flush ruleset"}\n');
     let run = await fw("--config", config);
     assert.is(run.code, 1);
     assert.is(
       run.stderr,
-      `${config}:4 interfaces.shared: expected an interface name of letters, digits, _ . and -, at most 15 characters, like eth0, got "eth0; nft flush ruleset"`,
+      `${config}:4 interfaces.single: expected an interface name of letters, digits, _ . and -, at most 15 characters, like eth0, got "eth0; nft flush ruleset"`,
     );
-    writeFileSync(config, 'addresses:\n  nodes: [10.0.0.1/8]\n  roles: {serve: ["10.0.0.0/8"]}\nzones: {shared: public}\n');
+    writeFileSync(config, 'addresses:\n  nodes: [10.0.0.1/8]\n  roles: {serve: ["10.0.0.0/8"]}\nzones: {single: public}\n');
     run = await fw("--config", config);
     assert.is(run.code, 1);
     assert.equal(run.stderr.split("\n"), [
@@ -350,7 +350,7 @@ test("firewall: bad input is refused with the file, the path and what was expect
       [["--zone", "$(reboot)"], '--zone: expected a firewalld zone name of letters, digits, _ and -, at most 17 characters, like public, got "$(reboot)"'],
       [["--role-cidrs", "server"], '--role-cidrs: expected NAME=CIDR[,CIDR...], like server=192.0.2.0/24, got "server"'],
       [["--set", "admins=192.0.2.0/24"], '--set: the profile has no set "admins" (sets: none)'],
-      [["--interface", "eth0", "--cluster-interface", "eth1"], "interfaces: give either one shared interface, or a cluster and an external interface, not both"],
+      [["--interface", "eth0", "--cluster-interface", "eth1"], "interfaces: give either one interface for everything, or a cluster and an external interface, not both"],
       [["--config", join(dir, "missing.yaml")], `--config ${join(dir, "missing.yaml")}: no such file`],
       [["--longhorn", "1.3"], "no longhorn 1.3 spec (spec/longhorn/1.3.yaml); supported: 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 1.10, 1.11, 1.12, 1.13"],
     ];

@@ -23,14 +23,14 @@ export interface FirewallSettings {
     roles: Record<string, string[]>;
     sets: Record<string, string[]>;
   };
-  /** None: the rules apply on every interface; `shared`: one interface; `cluster` + `external`: two. */
-  interfaces: { shared?: string; cluster?: string; external?: string };
-  zones: { shared: string; cluster: string; external: string };
+  /** None: the rules apply on every interface; `single`: one interface; `cluster` + `external`: two. */
+  interfaces: { single?: string; cluster?: string; external?: string };
+  zones: { single: string; cluster: string; external: string };
   /** End the inbound chain (and the forward chain, when the profile lists forwarded traffic) with a drop. */
   drop: boolean;
 }
 
-export const DEFAULT_ZONES = { shared: "public", cluster: "cluster", external: "public" } as const;
+export const DEFAULT_ZONES = { single: "public", cluster: "cluster", external: "public" } as const;
 
 export interface ConfigResult {
   config?: FirewallConfig;
@@ -77,16 +77,16 @@ export function loadFirewallConfig(file: string, input: string | Uint8Array, pro
   return out.length > 0 ? { diagnostics: out } : { config, diagnostics: [] };
 }
 
-const SHARED_OR_SEPARATE = "give either one shared interface, or a cluster and an external interface, not both";
+const ONE_OR_TWO = "give either one interface for everything, or a cluster and an external interface, not both";
 
-/** Why a set of interfaces cannot be used (a shared one beside separate ones, one of the two missing). */
+/** Why a set of interfaces cannot be used (a single one beside separate ones, one of the two missing). */
 export function interfacesProblem(interfaces: FirewallSettings["interfaces"]): string | undefined {
-  if (interfaces.shared && (interfaces.cluster || interfaces.external)) return SHARED_OR_SEPARATE;
+  if (interfaces.single && (interfaces.cluster || interfaces.external)) return ONE_OR_TWO;
   if (Boolean(interfaces.cluster) !== Boolean(interfaces.external)) {
     return "separate interfaces need both: the cluster interface and the external interface";
   }
   if (interfaces.cluster && interfaces.cluster === interfaces.external) {
-    return `the cluster and the external interface are both ${interfaces.cluster}: for one interface, give it as the shared one`;
+    return `the cluster and the external interface are both ${interfaces.cluster}: for one interface, give it as interfaces.single (--interface)`;
   }
   return undefined;
 }
@@ -134,7 +134,7 @@ export function settingsFromFlags(flags: FirewallFlags, config: FirewallConfig |
       return value;
     };
     if (flags.interface !== undefined && (flags.clusterInterface !== undefined || flags.externalInterface !== undefined)) {
-      throw new FlagProblem(`interfaces: ${SHARED_OR_SEPARATE}`);
+      throw new FlagProblem(`interfaces: ${ONE_OR_TWO}`);
     }
     if (flags.servers !== undefined && !roles.includes("server")) {
       throw new FlagProblem(`--servers: the ${profile.profile} profile has no server role (roles: ${roles.join(", ")}): give --role-cidrs ROLE=CIDRS`);
@@ -208,7 +208,7 @@ export function mergeSettings(config: FirewallConfig | undefined, flags: FlagSet
   const byFlags = flags.interface !== undefined || flags.clusterInterface !== undefined || flags.externalInterface !== undefined;
   const interfaces = byFlags
     ? flags.interface !== undefined
-      ? { shared: flags.interface }
+      ? { single: flags.interface }
       : { cluster: flags.clusterInterface ?? file.interfaces?.cluster, external: flags.externalInterface ?? file.interfaces?.external }
     : { ...file.interfaces };
   return {
@@ -222,7 +222,7 @@ export function mergeSettings(config: FirewallConfig | undefined, flags: FlagSet
     },
     interfaces: Object.fromEntries(Object.entries(interfaces).filter(([, v]) => v !== undefined)),
     zones: {
-      shared: flags.zone ?? file.zones?.shared ?? DEFAULT_ZONES.shared,
+      single: flags.zone ?? file.zones?.single ?? DEFAULT_ZONES.single,
       cluster: flags.clusterZone ?? file.zones?.cluster ?? DEFAULT_ZONES.cluster,
       external: flags.externalZone ?? file.zones?.external ?? DEFAULT_ZONES.external,
     },

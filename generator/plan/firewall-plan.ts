@@ -102,7 +102,7 @@ export function planFirewall(profile: ResolvedHostProfile, role: string, setting
     );
   }
   const interfaces = settings.interfaces;
-  if (settings.drop && !interfaces.shared && !interfaces.cluster) {
+  if (settings.drop && !interfaces.single && !interfaces.cluster) {
     warnings.push("--drop without --interface: traffic that no rule lists is dropped on every interface, the pods' bridge included");
   }
   return {

@@ -7,7 +7,7 @@
 // the permanent configuration only until firewalld reloads; the script reloads then only when told
 // to (NETPOLGEN_FIREWALLD_RELOAD=yes), and says what that costs.
 //
-// Zones: one zone for everything (`shared`, default public, optionally bound to one interface), or
+// Zones: one zone for everything (`single`, default public, optionally bound to one interface), or
 // a cluster zone and an external zone on two interfaces (seed 002's segregated networks), each
 // entry in the zone of its peer's side. The pod and service networks' rules go to the default zone,
 // which is where traffic from the pods' interfaces (cni0, flannel.1: in no zone) lands, and, for the
@@ -35,7 +35,7 @@ interface Zones {
 }
 
 function zonesOf(plan: FirewallPlan): Zones {
-  const { shared, cluster, external } = plan.interfaces;
+  const { single, cluster, external } = plan.interfaces;
   if (cluster && external) {
     const zones = { cluster: safeName(plan.zones.cluster, "zone"), external: safeName(plan.zones.external, "zone") };
     return {
@@ -47,11 +47,11 @@ function zonesOf(plan: FirewallPlan): Zones {
       ],
     };
   }
-  const zone = safeName(plan.zones.shared, "zone");
+  const zone = safeName(plan.zones.single, "zone");
   return {
     of: () => zone,
     created: BUILT_IN_ZONES.includes(zone) ? [] : [zone],
-    bindings: shared ? [{ zone, iface: safeName(shared, "interface") }] : [],
+    bindings: single ? [{ zone, iface: safeName(single, "interface") }] : [],
   };
 }
 

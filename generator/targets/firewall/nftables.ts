@@ -108,13 +108,13 @@ function setName(peer: Addresses, family: "v4" | "v6"): string {
 
 /** `iifname "eth0" ` for a rule of that side when the plan names interfaces, else nothing. */
 function interfaceMatch(plan: FirewallPlan, side: PlanEntry["side"]): string {
-  const name = plan.interfaces.shared ?? plan.interfaces[side];
+  const name = plan.interfaces.single ?? plan.interfaces[side];
   return name ? `iifname "${safeName(name, "interface")}" ` : "";
 }
 
 function dropScope(plan: FirewallPlan): string {
-  const { shared, cluster, external } = plan.interfaces;
-  if (shared) return `iifname "${safeName(shared, "interface")}" `;
+  const { single, cluster, external } = plan.interfaces;
+  if (single) return `iifname "${safeName(single, "interface")}" `;
   if (cluster && external) return `iifname { "${safeName(cluster, "interface")}", "${safeName(external, "interface")}" } `;
   return "";
 }
