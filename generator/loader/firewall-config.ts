@@ -1,5 +1,5 @@
 // `netpolgen firewall --config FILE`: a node's addresses, interfaces and zones. Parsed like a spec file
-// (source.ts: located errors, no aliases bombs, no tags), checked against
+// (source.ts: located errors, no alias bombs, no tags), checked against
 // schema/firewall-config.schema.json, then against the profile (its roles and sets); the flags then
 // override it key by key (mergeSettings). Every problem names the file, the path and what was expected.
 import type { FirewallConfig } from "../../schema/firewall-config.generated.ts";
