@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { PROJECT_ROOT, readBytes, readText } from "./lib/files.ts";
 import { minorOf } from "./lib/versions.ts";
 import { DiagnosticError, formatDiagnostic, uniqueDiagnostics, type Diagnostic } from "./lib/diagnostics.ts";
+import type { FirewallFlags } from "./loader/firewall-config.ts";
 import type { SpecLoader } from "./loader/load.ts";
 import type { ParsedSpecs } from "./loader/parsed-specs.ts";
 import type { ResolvedSpec } from "./loader/model.ts";
@@ -24,6 +25,8 @@ const stages = {
   audit: () => import("./report/audit.ts"),
   diff: () => import("./report/diff.ts"),
   show: () => import("./report/show.ts"),
+  firewallCheck: () => import("./report/firewall-check.ts"),
+  firewallConfig: () => import("./loader/firewall-config.ts"),
   verify: () => import("./verify/verify.ts"),
   helm: () => import("./verify/helm.ts"),
   yaml: () => import("./lib/yaml.ts"),
@@ -104,6 +107,76 @@ async function loadVersion(io: Io, specDir: string, product: string, version: st
   return result.spec;
 }
 
+/** The folder of spec/ that holds the host profiles. */
+const HOSTS_DIR = "hosts";
+
+/** The Longhorn minors with a spec file under the spec directory. */
+function longhornVersions(io: Io, specDir: string): string[] {
+  const dir = resolve(io.cwd, specDir, "longhorn");
+  return existsSync(dir) ? specFilesIn(dir).map((f) => basename(f, ".yaml")) : [];
+}
+
+async function hostLoaderFor(io: Io, specDir: string) {
+  const { HostSpecLoader } = await import("./loader/host-load.ts");
+  return new HostSpecLoader((file) => readBytes(resolve(io.cwd, file)), longhornVersions(io, specDir));
+}
+
+/** Every host profile under the spec directory (none when it has no hosts/ folder). */
+async function loadAllHostProfiles(io: Io, specDir: string) {
+  const dir = resolve(io.cwd, specDir, HOSTS_DIR);
+  if (!existsSync(dir)) return [];
+  const { loadHostProfiles } = await stages.pipeline();
+  const files = specFilesIn(dir).map((f) => displayPath(io, f));
+  return loadHostProfiles(files, (file) => readBytes(resolve(io.cwd, file)), longhornVersions(io, specDir));
+}
+
+/** One host profile by name, with the Longhorn spec its rows come from (`longhorn` overrides the version). */
+async function loadHostProfile(io: Io, specDir: string, name: string, longhorn?: string) {
+  const dir = join(specDir, HOSTS_DIR);
+  const file = join(dir, `${name}.yaml`);
+  if (!/^[a-z][a-z0-9-]*$/.test(name) || !existsSync(resolve(io.cwd, file))) {
+    const known = existsSync(resolve(io.cwd, dir)) ? specFilesIn(resolve(io.cwd, dir)).map((f) => basename(f, ".yaml")) : [];
+    throw new UsageError(`no host profile ${JSON.stringify(name)} (${file}); profiles: ${known.join(", ") || "none"}`);
+  }
+  const result = (await hostLoaderFor(io, specDir)).load(file);
+  if (result.diagnostics.length > 0 || !result.profile) throw new DiagnosticError(result.diagnostics);
+  const profile = result.profile;
+  if (longhorn !== undefined && !profile.longhorn) throw new UsageError(`--longhorn: the ${name} profile has no Longhorn rows`);
+  const spec = profile.longhorn ? await loadVersion(io, specDir, "longhorn", longhorn ?? profile.longhorn.version) : undefined;
+  return { profile, longhorn: spec };
+}
+
+interface FirewallOptions extends FirewallFlags {
+  profile?: string;
+  role?: string;
+  format?: "firewalld" | "nftables" | "markdown";
+  config?: string;
+  longhorn?: string;
+  out?: string;
+  specDir: string;
+}
+
+/** The profile, its Longhorn spec, the role checked, and the settings: the config file with the flags over it. */
+async function firewallSetup(io: Io, options: FirewallOptions) {
+  if (options.profile === undefined || options.role === undefined) throw new UsageError("firewall needs --profile NAME and --role ROLE");
+  const { profile, longhorn } = await loadHostProfile(io, options.specDir, options.profile, options.longhorn);
+  const roles = [...profile.roles.keys()];
+  if (!roles.includes(options.role)) throw new UsageError(`--role ${JSON.stringify(options.role)} is not a role of ${profile.profile} (roles: ${roles.join(", ")})`);
+  const { loadFirewallConfig, settingsFromFlags } = await stages.firewallConfig();
+  let config;
+  if (options.config !== undefined) {
+    const bytes = readBytes(resolve(io.cwd, options.config));
+    if (bytes === undefined) throw new UsageError(`--config ${options.config}: no such file`);
+    const loaded = loadFirewallConfig(options.config, bytes, profile);
+    if (!loaded.config) throw new DiagnosticError(loaded.diagnostics);
+    config = loaded.config;
+  }
+  const merged = settingsFromFlags(options, config, profile);
+  if ("problem" in merged) throw new UsageError(merged.problem);
+  const settings = merged.settings;
+  return { profile, longhorn, settings };
+}
+
 /** What verify and diff share: the chart and values files checked, every spec version, helm. */
 async function renderSetup(io: Io, options: { chart: string; values: string[]; namespace: string; specDir: string }) {
   const [{ loadSpecs }, { helmBinary }, parsed] = await Promise.all([stages.pipeline(), stages.helm(), parsedSpecs()]);
@@ -156,8 +229,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         if (inside.length === 0) throw new UsageError(`${file}: a directory with no .yaml spec file`);
         return inside;
       });
+      // Files in a hosts/ folder are host profiles (spec/hosts/), the rest Longhorn versions.
+      const isHost = (file: string): boolean => basename(dirname(resolve(io.cwd, file))) === HOSTS_DIR;
+      const hostFiles = targets.filter(isHost);
       const loader = await loaderFor(io);
-      const diagnostics = targets.flatMap((file) => loader.load(file).diagnostics);
+      const diagnostics = targets.filter((f) => !isHost(f)).flatMap((file) => loader.load(file).diagnostics);
+      if (hostFiles.length > 0) {
+        const hosts = await hostLoaderFor(io, options.specDir);
+        diagnostics.push(...hostFiles.flatMap((file) => hosts.load(file).diagnostics));
+      }
       if (diagnostics.length > 0) {
         printDiagnostics(io, diagnostics);
         const count = uniqueDiagnostics(diagnostics).length;
@@ -190,7 +270,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
       const [{ generatedOutput, loadSpecs }, parsed] = await Promise.all([stages.pipeline(), parsedSpecs()]);
       const specs = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)), parsed);
-      const output = generatedOutput(specs, chartVersion());
+      const profiles = await loadAllHostProfiles(io, options.specDir);
+      const output = generatedOutput(specs, chartVersion(), profiles);
       const all = [...output.files, ...output.trees.flatMap((t) => t.files)];
       if (options.check) {
         const stale = [
@@ -320,6 +401,78 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       },
     );
 
+  const repeat = (value: string, all: string[]) => [...all, value];
+  const firewallOptions = (command: Command, check = false): Command => {
+    command
+      // Checked by firewallSetup, not by commander: a parent's required options would be required of
+      // `firewall check` too.
+      .option("--profile <name>", "the host profile: a file of spec/hosts/ (k3s-platform, deckhouse, ...) (required)")
+      .option("--role <role>", "the node's role in the profile (server, agent; master, node, frontend) (required)")
+      .option("--config <file>", "a YAML file with the node's addresses, interfaces and zones (flags win over it)")
+      .option("--nodes <cidrs>", "every node of the cluster, comma-separated CIDRs (default: any source)")
+      .option("--servers <cidrs>", "the server nodes of a K3s profile (the same as --role-cidrs server=CIDRS)")
+      .option("--role-cidrs <role=cidrs>", "the nodes of one role, e.g. master=192.168.10.0/28 (repeatable; default: --nodes)", repeat, [] as string[])
+      .option("--pods <cidrs>", "the pod network (default: the profile's)")
+      .option("--services <cidrs>", "the service network (default: the profile's)")
+      .option("--external <cidrs>", "external clients (default: any address)")
+      .option("--set <name=cidrs>", "a named set of the profile, e.g. administrators=192.0.2.0/24 (repeatable)", repeat, [] as string[])
+      .option("--longhorn <version>", "the Longhorn minor whose spec gives the Longhorn rows (default: the profile's)");
+    if (!check) {
+      command
+        .option("--interface <name>", "one interface for cluster and external traffic")
+        .option("--cluster-interface <name>", "the interface towards the other nodes (with --external-interface)")
+        .option("--external-interface <name>", "the interface towards external clients (with --cluster-interface)")
+        .option("--zone <name>", "firewalld: the zone for a single interface (default public)")
+        .option("--cluster-zone <name>", "firewalld: the cluster-facing zone (default cluster, created when missing)")
+        .option("--external-zone <name>", "firewalld: the external zone (default public)")
+        .option("--drop", "nftables: end with a drop of anything no rule accepts (on the named interfaces)")
+        .option("--out <file>", "write to this file (atomically) instead of printing");
+    }
+    return command.addOption(specDirOption());
+  };
+
+  const firewall = firewallOptions(
+    program
+      .command("firewall")
+      .description("render a host profile's node firewall for one role: a firewalld script, an nftables ruleset, or the Markdown tables")
+      .addOption(new Option("--format <format>", "what to write").choices(["firewalld", "nftables", "markdown"])),
+  ).action(async (options: FirewallOptions) => {
+    if (!options.format) throw new UsageError("firewall needs --format firewalld, nftables or markdown");
+    const { profile, longhorn, settings } = await firewallSetup(io, options);
+    const { firewallOutput } = await stages.pipeline();
+    const { text, warnings } = firewallOutput(profile, options.role!, settings, options.format, longhorn);
+    for (const warning of warnings) io.err(`netpolgen: note: ${warning}`);
+    if (!options.out) {
+      io.out(text.replace(/\n$/, ""));
+      return;
+    }
+    const out = resolve(io.cwd, options.out);
+    writeFilesAtomically(dirname(out), [{ path: basename(out), content: text }]);
+    io.out(`wrote ${options.out}`);
+  });
+
+  firewallOptions(
+    firewall
+      .command("check")
+      .description(
+        "compare a node's listening sockets (`ss -Htulpn` output) with its role: ports listening where others reach them that no rule opens, and ports opened for a host process where nothing listens; exit 1 when either is found",
+      )
+      .option("--ss <file>", "the output of `ss -Htulpn` (- for standard input)", "-")
+      .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text")),
+    true,
+  ).action(async (options: FirewallOptions & { ss: string; output: string }) => {
+    const { profile, longhorn, settings } = await firewallSetup(io, options);
+    const file = options.ss === "-" ? "<stdin>" : options.ss;
+    const text = options.ss === "-" ? readStdin() : readText(resolve(io.cwd, options.ss));
+    if (text === undefined) throw new UsageError(`--ss ${options.ss}: no such file`);
+    const [{ checkReportAsText, hasFindings, parseSs }, { firewallCheck }] = await Promise.all([stages.firewallCheck(), stages.pipeline()]);
+    const parsed = parseSs(file, text);
+    if (parsed.diagnostics.length > 0) throw new DiagnosticError(parsed.diagnostics);
+    const report = firewallCheck(profile, options.role!, settings, parsed.listeners, longhorn);
+    io.out(options.output === "json" ? JSON.stringify(report, null, 2) : checkReportAsText(report));
+    if (hasFindings(report)) setExit(EXIT_INVALID);
+  });
+
   program
     .command("audit")
     .description(
@@ -373,6 +526,11 @@ function verifyAll(
     }
   }
   return results;
+}
+
+/** Standard input, whole (`firewall check --ss -`). */
+function readStdin(): string {
+  return readFileSync(0, "utf8");
 }
 
 function isNamed(error: unknown, name: string): error is Error {

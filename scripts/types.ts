@@ -4,6 +4,8 @@
 //   schema/values.generated.ts  from chart/values.schema.json (what verify reads from Helm's merged
 //                               values; that schema is rendered from the values model, so the types
 //                               follow every value added there)
+//   schema/host-spec.generated.ts        from schema/host-spec.schema.json (spec/hosts/, the node firewalls)
+//   schema/firewall-config.generated.ts  from schema/firewall-config.schema.json (`firewall --config`)
 // `npx tsx scripts/types.ts` writes them; `--check` (run by make check-generated) exits 1 when a
 // committed file is stale. Not part of the netpolgen runtime.
 import { compile } from "json-schema-to-typescript";
@@ -22,6 +24,8 @@ interface TypesFile {
 export const TYPES: readonly TypesFile[] = [
   { path: "schema/spec.generated.ts", schema: "schema/spec.schema.json", root: "FlowSpec" },
   { path: "schema/values.generated.ts", schema: "chart/values.schema.json", root: "LonghornNetworkPoliciesValues" },
+  { path: "schema/host-spec.generated.ts", schema: "schema/host-spec.schema.json", root: "HostSpec" },
+  { path: "schema/firewall-config.generated.ts", schema: "schema/firewall-config.schema.json", root: "FirewallConfig" },
 ];
 
 export async function renderTypes(file: TypesFile): Promise<string> {

@@ -5,12 +5,19 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderTypes, TYPES } from "../scripts/types.ts";
-import { loadVersion, PROJECT_ROOT, runCli, SPEC_VERSIONS } from "./helpers.ts";
+import { loadVersion, PROFILES, PROJECT_ROOT, runCli, SPEC_VERSIONS } from "./helpers.ts";
 
-test("validate: every spec file is valid (exit 0)", async () => {
+/** Every Longhorn version and every host profile. */
+const SPEC_FILES = SPEC_VERSIONS.length + PROFILES.length;
+
+test("validate: every spec file is valid (exit 0), Longhorn versions and host profiles", async () => {
   const run = await runCli("validate");
   assert.is(run.code, 0, run.stderr);
-  assert.is(run.stdout, `${SPEC_VERSIONS.length} spec files valid`);
+  assert.is(run.stdout, `${SPEC_FILES} spec files valid`);
+  const hosts = await runCli("validate", "spec/hosts");
+  assert.is(hosts.stdout, `${PROFILES.length} spec files valid`);
+  const mixed = await runCli("validate", "spec/hosts/k3s-platform.yaml", "spec/longhorn/1.12.yaml");
+  assert.is(mixed.stdout, "2 spec files valid");
 });
 
 test("validate: named files", async () => {
@@ -38,7 +45,7 @@ test("--version prints netpolgen's version; verify --version stays verify's opti
 test("validate: a directory stands for the spec files under it", async () => {
   const run = await runCli("validate", "spec");
   assert.is(run.code, 0, run.stderr);
-  assert.is(run.stdout, `${SPEC_VERSIONS.length} spec files valid`);
+  assert.is(run.stdout, `${SPEC_FILES} spec files valid`);
   const empty = await runCli("validate", "docs");
   assert.is(empty.code, 2);
   assert.match(empty.stderr, "docs: a directory with no .yaml spec file");
@@ -99,8 +106,13 @@ test("generate --check: the committed generated files are current", async () => 
   assert.is(run.code, 0, run.stderr);
 });
 
-test("the spec and values types are what json-schema-to-typescript makes of the schemas", async () => {
-  assert.equal(TYPES.map((t) => t.path), ["schema/spec.generated.ts", "schema/values.generated.ts"]);
+test("the spec, values, host profile and firewall config types are what json-schema-to-typescript makes of the schemas", async () => {
+  assert.equal(TYPES.map((t) => t.path), [
+    "schema/spec.generated.ts",
+    "schema/values.generated.ts",
+    "schema/host-spec.generated.ts",
+    "schema/firewall-config.generated.ts",
+  ]);
   for (const file of TYPES) assert.fixture(readFileSync(join(PROJECT_ROOT, file.path), "utf8"), await renderTypes(file));
 });
 
@@ -110,7 +122,7 @@ test("the netpolgen bin runs from another directory", () => {
     encoding: "utf8",
   });
   assert.is(run.status, 0, run.stderr);
-  assert.is(run.stdout.trim(), `${SPEC_VERSIONS.length} spec files valid`);
+  assert.is(run.stdout.trim(), `${SPEC_FILES} spec files valid`);
 });
 
 test("the netpolgen bin exits 1 on an invalid spec and prints the located error", () => {

@@ -1,9 +1,13 @@
 // Shared by the suites: load a real spec version, and run the CLI in-process.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { test } from "uvu";
 import { readYaml } from "../generator/lib/yaml.ts";
 import { join } from "node:path";
 import { main } from "../generator/cli.ts";
 import { PROJECT_ROOT, readBytes } from "../generator/lib/files.ts";
+import { HostSpecLoader } from "../generator/loader/host-load.ts";
+import type { ResolvedHostProfile } from "../generator/loader/host-model.ts";
 import { SpecLoader, type LoadResult } from "../generator/loader/load.ts";
 import type { ResolvedSpec } from "../generator/loader/model.ts";
 
@@ -56,4 +60,38 @@ let defaults: unknown;
 export function chartValues(over: unknown): unknown {
   defaults ??= readYaml(readFileSync(join(PROJECT_ROOT, "chart", "values.yaml"), "utf8"));
   return mergeValues(defaults, over);
+}
+
+/**
+ * A test that needs what this machine may lack (a tool, root, network namespaces): registered as
+ * usual when `missing` is undefined; otherwise registered as skipped, and its reason printed as
+ * "skipped: <test>: <reason>", so that a run says what it did not check (uvu counts it as skipped,
+ * and test/run.mjs prints the count beside passed and failed).
+ */
+export function testUnless(missing: string | undefined, name: string, fn: () => void | Promise<void>): void {
+  if (missing === undefined) {
+    test(name, fn);
+    return;
+  }
+  console.log(`skipped: ${name}: ${missing}`);
+  test.skip(name, fn);
+}
+
+/** Why `command` cannot run here (not installed, not root), or undefined when it can. */
+export function missingTool(command: string, args: string[] = ["--version"], needsRoot = false): string | undefined {
+  if (needsRoot && process.getuid?.() !== 0) return `${command} needs root here (run as root, as CI does)`;
+  const run = spawnSync(command, args, { encoding: "utf8" });
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") return `${command} is not installed (make setup installs it from Debian)`;
+  return undefined;
+}
+
+/** The host profiles under spec/hosts/. */
+export const PROFILES = ["deckhouse", "k3s", "k3s-platform"];
+
+/** A host profile of spec/hosts/, resolved; throws on any diagnostic. */
+export function loadProfile(name: string): ResolvedHostProfile {
+  const hosts = new HostSpecLoader((file) => readBytes(join(PROJECT_ROOT, file)), SPEC_VERSIONS);
+  const result = hosts.load(`spec/hosts/${name}.yaml`);
+  if (!result.profile || result.diagnostics.length > 0) throw new Error(`${name}: ${JSON.stringify(result.diagnostics, null, 2)}`);
+  return result.profile;
 }

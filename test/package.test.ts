@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { PROJECT_ROOT, SPEC_VERSIONS } from "./helpers.ts";
+import { PROFILES, PROJECT_ROOT, SPEC_VERSIONS } from "./helpers.ts";
 
 const run = (command: string, args: string[], cwd: string) => spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" } });
 
@@ -25,7 +25,10 @@ test("npm pack → npm install in another folder → netpolgen runs there", () =
     assert.match(version.stdout, /^netpolgen \d+\.\d+\.\d+/);
     const validate = run(bin, ["validate"], dir);
     assert.is(validate.status, 0, validate.stderr);
-    assert.match(validate.stdout, new RegExp(`^${SPEC_VERSIONS.length} spec files valid$`, "m"));
+    assert.match(validate.stdout, new RegExp(`^${SPEC_VERSIONS.length + PROFILES.length} spec files valid$`, "m"));
+    const firewall = run(bin, ["firewall", "--profile", "k3s-platform", "--role", "agent", "--format", "nftables", "--nodes", "10.0.0.0/24"], dir);
+    assert.is(firewall.status, 0, firewall.stderr);
+    assert.match(firewall.stdout, "table inet netpolgen {");
     // The installed package carries no TypeScript runner: it runs compiled code.
     assert.not.ok(readdirSync(join(dir, "node_modules")).includes("tsx"), "tsx is a dev dependency only");
   } finally {

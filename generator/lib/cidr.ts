@@ -74,3 +74,18 @@ export function addressAfter(cidr: CIDR): string {
   const next = (((cidr.address >> hostBits) + 1n) << hostBits) % (1n << width);
   return bigIntToAddress(next, cidr.family);
 }
+
+/** Whether bits after the prefix are set (`10.42.0.1/16`): a firewall would take the network, not what was written. */
+export function hasHostBits(cidr: CIDR): boolean {
+  const hostBits = BigInt(WIDTH[cidr.family] - cidr.bits);
+  return cidr.address !== (cidr.address >> hostBits) << hostBits;
+}
+
+/** The block's network and prefix in canonical form (`10.42.0.0/16`, `fd00::/64`: ipaddr.js prints RFC 5952). */
+export function networkText(cidr: CIDR): string {
+  const hostBits = BigInt(WIDTH[cidr.family] - cidr.bits);
+  const network = (cidr.address >> hostBits) << hostBits;
+  const bytes: number[] = [];
+  for (let i = WIDTH[cidr.family] / 8 - 1; i >= 0; i--) bytes.push(Number((network >> BigInt(i * 8)) & 255n));
+  return `${ipaddr.fromByteArray(bytes).toString()}/${cidr.bits}`;
+}

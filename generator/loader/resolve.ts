@@ -98,28 +98,55 @@ function copyApplied(from: Omit<Applied, "diagnostics">): Omit<Applied, "diagnos
 
 /** Root first, leaf last; undefined (with diagnostics) when a link is missing, cyclic or of another product. */
 function extendsChain(leaf: SpecDocument, lookup: SpecLookup, diagnostics: Diagnostic[]): SpecDocument[] | undefined {
-  const chain: SpecDocument[] = [leaf];
+  return followExtends(leaf, {
+    nameOf: (d) => d.spec.version,
+    lookup,
+    mismatch: (parent, child) =>
+      parent.spec.product === child.spec.product ? undefined : `"${parent.spec.version}" is a ${parent.spec.product} spec, not ${child.spec.product}`,
+    diagnostics,
+  });
+}
+
+/** A parsed document that may name, in `extends`, another document beside it. */
+export interface Extending {
+  source: SourceDocument;
+  spec: { extends?: string };
+}
+
+/**
+ * The chain of documents from the root to `leaf` (root first), following `extends`; undefined,
+ * with located diagnostics, when a link is missing, makes a cycle, or `mismatch` refuses it. The
+ * Longhorn versions and the host profiles (host-resolve.ts) both inherit this way.
+ */
+export function followExtends<D extends Extending>(
+  leaf: D,
+  how: {
+    nameOf: (d: D) => string;
+    lookup: (name: string, besideFile: string) => D | null | undefined;
+    mismatch?: (parent: D, child: D) => string | undefined;
+    diagnostics: Diagnostic[];
+  },
+): D[] | undefined {
+  const chain: D[] = [leaf];
   let current = leaf;
   while (current.spec.extends !== undefined) {
-    const parentVersion = current.spec.extends;
+    const parentName = current.spec.extends;
     const at = { file: current.source.file, line: current.source.lineOf(["extends"]), path: ["extends"] };
-    const seen = chain.map((d) => d.spec.version);
-    if (seen.includes(parentVersion)) {
-      const cycle = [...seen.slice(seen.indexOf(parentVersion)), parentVersion].join(" → ");
-      diagnostics.push({ ...at, message: `"${parentVersion}" makes a cycle: ${cycle}` });
+    const seen = chain.map(how.nameOf);
+    if (seen.includes(parentName)) {
+      const cycle = [...seen.slice(seen.indexOf(parentName)), parentName].join(" → ");
+      how.diagnostics.push({ ...at, message: `"${parentName}" makes a cycle: ${cycle}` });
       return undefined;
     }
-    const parent = lookup(parentVersion, current.source.file);
+    const parent = how.lookup(parentName, current.source.file);
     if (parent === null) return undefined;
     if (parent === undefined) {
-      diagnostics.push({ ...at, message: `"${parentVersion}" is unknown: there is no ${parentVersion}.yaml beside ${basename(current.source.file)}` });
+      how.diagnostics.push({ ...at, message: `"${parentName}" is unknown: there is no ${parentName}.yaml beside ${basename(current.source.file)}` });
       return undefined;
     }
-    if (parent.spec.product !== current.spec.product) {
-      diagnostics.push({
-        ...at,
-        message: `"${parentVersion}" is a ${parent.spec.product} spec, not ${current.spec.product}`,
-      });
+    const refused = how.mismatch?.(parent, current);
+    if (refused) {
+      how.diagnostics.push({ ...at, message: refused });
       return undefined;
     }
     chain.push(parent);

@@ -4,9 +4,11 @@ import { quoteText, type Diagnostic, type DocPath } from "../lib/diagnostics.ts"
 import type { SourceDocument } from "./source.ts";
 import { loadSpecValidator, type SpecValidator } from "./spec-validator.ts";
 
-const MINOR = 'a minor version in quotes, like "1.12"';
+export const MINOR = 'a minor version in quotes, like "1.12"';
 const PATCH = 'a patch version in quotes, like "1.12.1"';
 const NO_TEMPLATE = 'text without "{{", "}}" or "*/" (the generator pastes it into Go-template and YAML comments of the chart)';
+export const ONE_LINE = "one line of printable text (no line breaks, tabs, or control or invisible formatting characters)";
+export const NO_OUTER_SPACE = "text that neither begins nor ends with white space";
 
 /**
  * What each `pattern` (and `not`) of the schema asks for, in words, keyed by where it sits in the
@@ -21,8 +23,8 @@ const MEANINGS: Record<string, string> = {
   "#/properties/kubeVersion": 'a Kubernetes version range in quotes, like ">=1.25.0-0"',
   "#/properties/docs/items": PATCH,
   "#/definitions/Id": "an id of lower-case words joined by hyphens, like longhorn-manager",
-  "#/definitions/Text/allOf/0": "one line of printable text (no line breaks, tabs, or control or invisible formatting characters)",
-  "#/definitions/Text/allOf/1": "text that neither begins nor ends with white space",
+  "#/definitions/Text/allOf/0": ONE_LINE,
+  "#/definitions/Text/allOf/1": NO_OUTER_SPACE,
   "#/definitions/Text/not": NO_TEMPLATE,
   "#/definitions/Source/properties/docs": PATCH,
   "#/definitions/Source/properties/code/items/properties/repo": "a repository as owner/name, like longhorn/longhorn-manager",
@@ -36,13 +38,23 @@ const MEANINGS: Record<string, string> = {
 /** Patterns whose text may hold any printable character: a non-ASCII character there is no look-alike. */
 const UNICODE_TEXT = new Set(["#/definitions/Text/allOf/0", "#/definitions/Text/allOf/1", "#/definitions/Text/not", "#/definitions/CodeCite/not"]);
 
-/** A validator and, by JSON pointer (`#/definitions/Text/allOf/0`), every subschema of the schema it was compiled from. */
+/**
+ * A validator and, by JSON pointer (`#/definitions/Text/allOf/0`), every subschema of the schema it
+ * was compiled from; with what its patterns mean (MEANINGS for the spec schema) and which of them
+ * take any printable character (UNICODE_TEXT).
+ */
 export interface IndexedValidator {
   validator: SpecValidator;
   pointers: Map<object, string>;
+  meanings: Record<string, string>;
+  unicodeText: ReadonlySet<string>;
 }
 
-export function indexValidator(validator: SpecValidator): IndexedValidator {
+export function indexValidator(
+  validator: SpecValidator,
+  meanings: Record<string, string> = MEANINGS,
+  unicodeText: ReadonlySet<string> = UNICODE_TEXT,
+): IndexedValidator {
   const pointers = new Map<object, string>();
   (function index(node: unknown, pointer: string): void {
     if (node === null || typeof node !== "object") return;
@@ -56,7 +68,7 @@ export function indexValidator(validator: SpecValidator): IndexedValidator {
       index(value, `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
     }
   })(validator.schema, "#");
-  return { validator, pointers };
+  return { validator, pointers, meanings, unicodeText };
 }
 
 let loaded: IndexedValidator | undefined;
@@ -67,13 +79,13 @@ function specSchema(): IndexedValidator {
   return loaded;
 }
 
-/** Schema locations holding a `pattern` or `not` that MEANINGS does not put in words (for the tests: none). */
-export function undescribedPatterns(): string[] {
+/** Schema locations holding a `pattern` or `not` that its meanings do not put in words (for the tests: none). */
+export function undescribedPatterns(indexed: IndexedValidator = specSchema()): string[] {
   const out: string[] = [];
-  for (const [schema, pointer] of specSchema().pointers) {
+  for (const [schema, pointer] of indexed.pointers) {
     const { pattern, not } = schema as { pattern?: unknown; not?: unknown };
-    if (pattern !== undefined && !MEANINGS[pointer]) out.push(pointer);
-    if (not !== undefined && !MEANINGS[`${pointer}/not`]) out.push(`${pointer}/not`);
+    if (pattern !== undefined && !indexed.meanings[pointer]) out.push(pointer);
+    if (not !== undefined && !indexed.meanings[`${pointer}/not`]) out.push(`${pointer}/not`);
   }
   return out;
 }
@@ -82,7 +94,7 @@ export function undescribedPatterns(): string[] {
 export function checkSchema(doc: SourceDocument, schema: IndexedValidator = specSchema()): Diagnostic[] {
   const { validate } = schema.validator;
   if (validate(doc.data)) return [];
-  const errors = validate.errors ?? [];
+  const errors = withoutOtherBranches(validate.errors ?? []);
   // A key that fails propertyNames is reported once, by the propertyNames error, with the reasons
   // its schema gives (Ajv reports those at the map's path, marked with the key as propertyName).
   const isKeyReason = (e: ErrorObject): boolean => e.keyword !== "propertyNames" && typeof keyName(e) === "string";
@@ -96,9 +108,32 @@ export function checkSchema(doc: SourceDocument, schema: IndexedValidator = spec
     .filter((e) => !isKeyReason(e))
     .flatMap((e) =>
       e.keyword === "propertyNames"
-        ? keyDiagnostics(doc, e, keyReasons.get(keyOf(e.instancePath, (e.params as { propertyName?: unknown }).propertyName)) ?? [], schema.pointers)
-        : [toDiagnostic(doc, e, schema.pointers)],
+        ? keyDiagnostics(doc, e, keyReasons.get(keyOf(e.instancePath, (e.params as { propertyName?: unknown }).propertyName)) ?? [], schema)
+        : [toDiagnostic(doc, e, schema)],
     );
+}
+
+/**
+ * A value that fails a `oneOf` (`roles: all` or a list) is reported by the branch of its own type
+ * alone: a list's errors are the list branch's, not also "expected one of all" from the string
+ * branch. When no branch has the value's type, one "type" error names the types the branches take.
+ * (The spec schema has no oneOf; the host specs' schema has.)
+ */
+function withoutOtherBranches(errors: readonly ErrorObject[]): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  const added: ErrorObject[] = [];
+  for (const one of errors.filter((e) => e.keyword === "oneOf")) {
+    const branches: unknown[] = ((one.parentSchema as { oneOf?: unknown[] } | undefined)?.oneOf ?? []);
+    const atValue = errors.filter((e) => e !== one && e.instancePath === one.instancePath && branches.includes(e.parentSchema));
+    const wrongType = new Set(atValue.filter((e) => e.keyword === "type").map((e) => e.parentSchema));
+    dropped.add(one);
+    for (const e of atValue) if (wrongType.has(e.parentSchema)) dropped.add(e);
+    if (wrongType.size === branches.length) {
+      const types = branches.map((b) => String((b as { type?: unknown }).type ?? "value")).join(",");
+      added.push({ ...one, keyword: "type", params: { type: types } });
+    }
+  }
+  return [...errors.filter((e) => !dropped.has(e)), ...added];
 }
 
 /** The map key an error inside a propertyNames schema is about. */
@@ -110,7 +145,7 @@ function located(doc: SourceDocument, path: DocPath, key = false): Pick<Diagnost
   return { file: doc.file, line: doc.lineOf(path, { key }), path };
 }
 
-function toDiagnostic(doc: SourceDocument, e: ErrorObject, pointers: Map<object, string>): Diagnostic {
+function toDiagnostic(doc: SourceDocument, e: ErrorObject, schema: IndexedValidator): Diagnostic {
   const path = pointerToPath(e.instancePath);
   const at = (p: DocPath, key = false) => located(doc, p, key);
   const params = e.params as Record<string, unknown>;
@@ -135,9 +170,9 @@ function toDiagnostic(doc: SourceDocument, e: ErrorObject, pointers: Map<object,
     }
     case "pattern":
     case "not": {
-      const where = schemaLocation(e, pointers);
-      const hint = UNICODE_TEXT.has(where) ? "" : lookAlikeHint(e.data);
-      return { ...at(path), message: `expected ${meaningOf(where, e)}, got ${describeValue(e.data)}${hint}` };
+      const where = schemaLocation(e, schema.pointers);
+      const hint = schema.unicodeText.has(where) ? "" : lookAlikeHint(e.data);
+      return { ...at(path), message: `expected ${meaningOf(where, e, schema.meanings)}, got ${describeValue(e.data)}${hint}` };
     }
     case "minItems":
       return { ...at(path), message: `expected at least ${String(params.limit)} item(s)` };
@@ -153,7 +188,7 @@ function toDiagnostic(doc: SourceDocument, e: ErrorObject, pointers: Map<object,
 }
 
 /** An invalid map key: one diagnostic per reason its propertyNames schema gives. */
-function keyDiagnostics(doc: SourceDocument, e: ErrorObject, reasons: ErrorObject[], pointers: Map<object, string>): Diagnostic[] {
+function keyDiagnostics(doc: SourceDocument, e: ErrorObject, reasons: ErrorObject[], schema: IndexedValidator): Diagnostic[] {
   const key = String((e.params as { propertyName?: unknown }).propertyName);
   const at = located(doc, [...pointerToPath(e.instancePath), key], true);
   const prefix = `invalid key ${quoteText(key)}`;
@@ -162,9 +197,9 @@ function keyDiagnostics(doc: SourceDocument, e: ErrorObject, reasons: ErrorObjec
     switch (reason.keyword) {
       case "pattern":
       case "not": {
-        const where = schemaLocation(reason, pointers);
-        const hint = UNICODE_TEXT.has(where) ? "" : lookAlikeHint(key);
-        return { ...at, message: `${prefix}: expected ${meaningOf(where, reason)}${hint}` };
+        const where = schemaLocation(reason, schema.pointers);
+        const hint = schema.unicodeText.has(where) ? "" : lookAlikeHint(key);
+        return { ...at, message: `${prefix}: expected ${meaningOf(where, reason, schema.meanings)}${hint}` };
       }
       case "maxLength":
         return { ...at, message: `${prefix}: must be at most ${String(reason.params.limit)} characters (it has ${characters(key)})` };
@@ -185,15 +220,16 @@ function schemaLocation(e: ErrorObject, pointers: Map<object, string>): string {
   return e.keyword === "not" ? `${pointer}/not` : pointer;
 }
 
-/** MEANINGS, else the description of the schema that holds the pattern: never the raw pattern. */
-function meaningOf(where: string, e: ErrorObject): string {
-  const meaning = MEANINGS[where];
+/** The schema's meanings, else the description of the schema that holds the pattern: never the raw pattern. */
+function meaningOf(where: string, e: ErrorObject, meanings: Record<string, string>): string {
+  const meaning = meanings[where];
   if (meaning) return meaning;
   const description = (e.parentSchema as { description?: unknown } | undefined)?.description;
   return typeof description === "string" ? `what the schema describes as: ${description}` : "a value of another form";
 }
 
 function typeName(type: string): string {
+  if (type.includes(",")) return type.split(",").map(typeName).join(" or ");
   if (type === "object") return "a map";
   if (type === "array") return "a list";
   return type;
