@@ -246,7 +246,7 @@ test("longhorn#13802 on Cilium: CiliumNetworkPolicy entities admit NFS from ever
   // An ipBlock holding the remote host's address matches nothing on Cilium: the old way fails.
   const ipBlockOnly = c.policies.map((p) => p);
   const sharePolicy = ipBlockOnly.find((p) => p.metadata?.name?.endsWith("share-manager"))!;
-  const withBlock = { ...sharePolicy, spec: { ...sharePolicy.spec!, ingress: [{ from: [{ ipBlock: { cidr: `${(remote as { ip: string }).ip}/32` } }], ports: [{ port: 2049, protocol: "TCP" }] }] } };
+  const withBlock = { ...sharePolicy, spec: { ...sharePolicy.spec!, ingress: [{ from: [{ ipBlock: { cidr: `${(remote as { ip: string }).ip}/32` } }], ports: [{ port: 2049, protocol: "TCP" as const }] }] } };
   const old = new Evaluator(c.world.cluster, [withBlock]);
   assert.not.ok(old.allows(remote, sm, 2049), "ipBlocks never match remote-node on Cilium");
   // Istio ambient's SNAT source is world to Cilium: admitted on 3260 by ciliumLocalHostCIDRs, nothing else.
