@@ -26,6 +26,8 @@ const stages = {
   show: () => import("./report/show.ts"),
   verify: () => import("./verify/verify.ts"),
   helm: () => import("./verify/helm.ts"),
+  metadata: () => import("./release/metadata.ts"),
+  package: () => import("./release/package.ts"),
   yaml: () => import("./lib/yaml.ts"),
 };
 
@@ -83,6 +85,12 @@ function specMinor(version: string): string {
 /** The chart version is the project's version (package.json), bumped on every chart change. */
 function chartVersion(): string {
   return (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
+
+/** The release the chart is generated for: package.json's version, its CHANGELOG.md entry, the signing key. */
+async function chartReleaseAt(root: string) {
+  const { chartRelease } = await stages.metadata();
+  return chartRelease(readFileSync(join(root, "package.json"), "utf8"), readText(join(root, "CHANGELOG.md")));
 }
 
 function printDiagnostics(io: Io, diagnostics: Diagnostic[]): void {
@@ -190,7 +198,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const specFiles = specFilesIn(resolve(io.cwd, options.specDir, "longhorn")).map((f) => displayPath(io, f));
       const [{ generatedOutput, loadSpecs }, parsed] = await Promise.all([stages.pipeline(), parsedSpecs()]);
       const specs = loadSpecs(specFiles, (file) => readBytes(resolve(io.cwd, file)), parsed);
-      const output = generatedOutput(specs, chartVersion());
+      const output = generatedOutput(specs, await chartReleaseAt(PROJECT_ROOT));
       const all = [...output.files, ...output.trees.flatMap((t) => t.files)];
       if (options.check) {
         const stale = [
@@ -321,6 +329,50 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     );
 
   program
+    .command("package")
+    .description(
+      "package chart/ into a Helm repository folder: the .tgz, a provenance file when signing (helm package --sign, then helm verify), index.yaml over every package there, artifacthub-repo.yml",
+    )
+    .option("--out <dir>", "the repository folder", displayPath(io, join(PROJECT_ROOT, "dist")))
+    .option("--chart <dir>", "the chart to package", displayPath(io, join(PROJECT_ROOT, "chart")))
+    .addOption(new Option("--sign-key <name>", "sign with this key of the keyring (its name or e-mail)").env("SIGN_KEY"))
+    .addOption(new Option("--keyring <file>", "the secret keyring (gpg --export-secret-keys); default ~/.gnupg/secring.gpg").env("SIGN_KEYRING"))
+    .addOption(new Option("--passphrase-file <file>", "a file holding the key's passphrase").env("SIGN_PASSPHRASE_FILE"))
+    .addOption(new Option("--url <url>", "the repository's URL for index.yaml (default: relative URLs)").env("CHART_REPO_URL"))
+    .action(async (options: { out: string; chart: string; signKey?: string; keyring?: string; passphraseFile?: string; url?: string }) => {
+      const chart = resolve(io.cwd, options.chart);
+      if (!existsSync(join(chart, "Chart.yaml"))) throw new UsageError(`${options.chart} is not a chart (no Chart.yaml)`);
+      if (!options.signKey && (options.keyring || options.passphraseFile)) {
+        throw new UsageError("--keyring and --passphrase-file sign with --sign-key <name> (or SIGN_KEY); give the key's name");
+      }
+      const [{ packageChart }, { helmBinary }] = await Promise.all([stages.package(), stages.helm()]);
+      const home = process.env.HOME ?? "";
+      const sign = options.signKey
+        ? {
+            key: options.signKey,
+            keyring: resolve(io.cwd, options.keyring ?? join(home, ".gnupg", "secring.gpg")),
+            ...(options.passphraseFile ? { passphraseFile: resolve(io.cwd, options.passphraseFile) } : {}),
+          }
+        : undefined;
+      const metadata = join(PROJECT_ROOT, "artifacthub-repo.yml");
+      const result = packageChart({
+        helm: helmBinary(PROJECT_ROOT),
+        chart,
+        out: resolve(io.cwd, options.out),
+        ...(sign ? { sign } : {}),
+        ...(options.url ? { url: options.url } : {}),
+        ...(existsSync(metadata) ? { repoMetadata: metadata } : {}),
+      });
+      for (const file of result.written) io.out(`wrote ${join(options.out, file)}`);
+      io.out(
+        result.signedBy
+          ? `signed by ${result.signedBy}; helm verify passed`
+          : "unsigned: no provenance file (give SIGN_KEY and SIGN_KEYRING, or --sign-key and --keyring, to sign)",
+      );
+      io.out(`index.yaml lists ${result.indexed} package${result.indexed === 1 ? "" : "s"}`);
+    });
+
+  program
     .command("audit")
     .description(
       "compare one version's spec with local checkouts of Longhorn's repositories at its tag: ports in code the spec misses, spec listeners and cited files no longer found, pods nothing selects; exit 1 when anything is reported",
@@ -397,7 +449,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     // By name: the stages are imported on demand, and a module loaded by require (tests under tsx)
     // and by import() is two modules with two classes.
-    if (isNamed(error, "HelmError")) {
+    if (isNamed(error, "HelmError") || isNamed(error, "ReleaseMetadataError") || isNamed(error, "ChangelogError") || isNamed(error, "PackageError")) {
       io.err(`netpolgen: ${error.message}`);
       return EXIT_INVALID;
     }

@@ -6,6 +6,7 @@ import type { ParsedSpecs } from "./loader/parsed-specs.ts";
 import type { ResolvedSpec } from "./loader/model.ts";
 import { CHART_DIR, renderChart } from "./targets/helm/render-chart.ts";
 import type { OutputFile } from "./lib/write.ts";
+import type { ChartRelease } from "./release/metadata.ts";
 
 export interface GeneratedOutput {
   /** Files written one by one. */
@@ -32,9 +33,9 @@ export function loadSpecs(specFiles: readonly string[], readText: ReadText, pars
 }
 
 /** Every target's output for the given versions (today the Helm chart). */
-export function generatedOutput(specs: readonly ResolvedSpec[], chartVersion: string): GeneratedOutput {
+export function generatedOutput(specs: readonly ResolvedSpec[], release: string | ChartRelease): GeneratedOutput {
   return {
     files: [],
-    trees: [{ dir: CHART_DIR, files: renderChart(specs, chartVersion) }],
+    trees: [{ dir: CHART_DIR, files: renderChart(specs, release) }],
   };
 }
