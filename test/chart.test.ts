@@ -10,14 +10,10 @@ import * as assert from "uvu/assert";
 import { readYaml, readYamlStream } from "../generator/lib/yaml.ts";
 import { PROJECT_ROOT, SPEC_VERSIONS, loadVersion } from "./helpers.ts";
 import { helm, helmTemplate } from "./helm.ts";
+import { GOLDEN_CASES, goldenArgs, withoutChartVersion } from "../generator/release/golden-cases.ts";
 
 const GOLDEN = join(PROJECT_ROOT, "test/golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
-
-interface Case {
-  name: string;
-  args: (version: string) => string[] | undefined;
-}
 
 const ci = (name: string) => ["-f", `chart/ci/${name}-values.yaml`];
 /**
@@ -25,29 +21,10 @@ const ci = (name: string) => ["-f", `chart/ci/${name}-values.yaml`];
  * lookup would read (helm template has no cluster to read them from).
  */
 const ENABLED = ci("defaults");
-const CASES: Case[] = [
-  { name: "disabled", args: (v) => [...ci("disabled"), "--set-string", `longhorn.version=${v}`] },
-  { name: "defaults", args: (v) => [...ci("defaults"), "--set-string", `longhorn.version=${v}`] },
-  { name: "all-options", args: (v) => [...ci("all-options"), "--set-string", `longhorn.version=v${v}.0`] },
-  { name: "egress", args: (v) => [...ci("egress"), "--set-string", `longhorn.version=${v}`] },
-  { name: "generic", args: (v) => [...ci("generic"), "--set-string", `longhorn.version=${v}`] },
-  { name: "cni-cilium", args: (v) => [...ci("cni-cilium"), "--set-string", `longhorn.version=${v}`] },
-  { name: "cni-antrea", args: (v) => [...ci("cni-antrea"), "--set-string", `longhorn.version=${v}`] },
-  {
-    name: "upgrade",
-    args: (v) => {
-      const previous = SPEC_VERSIONS[SPEC_VERSIONS.indexOf(v) - 1];
-      return previous ? [...ci("upgrade"), "--set-string", `longhorn.version=${v}`, "--set-string", `longhorn.upgradeFrom=${previous}`] : undefined;
-    },
-  },
-];
-
-/** The chart version in the helm.sh/chart label, replaced: a version bump alone changes no golden file. */
-const withoutChartVersion = (text: string) => text.replace(/^(\s*helm\.sh\/chart: longhorn-network-policies-)\S+$/gm, "$1<chart version>");
 
 for (const version of SPEC_VERSIONS) {
-  for (const c of CASES) {
-    const args = c.args(version);
+  for (const c of GOLDEN_CASES) {
+    const args = goldenArgs(c, "chart", version, SPEC_VERSIONS);
     if (!args) continue;
     test(`golden ${version}/${c.name}`, () => {
       const run = helmTemplate(...args);
