@@ -195,6 +195,15 @@ test("NOTES: with cni flannel, says that nothing is enforced", () => {
   assert.not.match(renderNotes(...ENABLED), "flannel alone");
 });
 
+test("NOTES: how to check that the CNI enforces the policies, with helm test", () => {
+  const off = renderNotes(...ENABLED);
+  assert.match(off, "A CNI without NetworkPolicy support ignores every policy silently.");
+  assert.match(off, "--reuse-values --set tests.enabled=true\n  helm test lhnp -n longhorn-system --logs");
+  const on = renderNotes("-f", "chart/ci/tests-values.yaml");
+  assert.match(on, "  helm test lhnp -n longhorn-system --logs\n(an outsider pod in default must be refused by longhorn-manager's API");
+  assert.not.match(renderNotes(), "helm test");
+});
+
 test("NOTES: nothing rendered while disabled", () => {
   assert.match(renderNotes(), "rendered nothing: networkPolicies.enabled is false");
 });
@@ -346,8 +355,8 @@ test("values never become template syntax: extra rules are not run through tpl",
 const BAD_VALUES = join(PROJECT_ROOT, "test/fixtures/bad-values");
 const badValues = readdirSync(BAD_VALUES).filter((f) => f.endsWith(".yaml")).sort();
 
-test("62 invalid values files", () => {
-  assert.is(badValues.length, 62);
+test("65 invalid values files", () => {
+  assert.is(badValues.length, 65);
 });
 
 const chartBefore = chartHash();

@@ -20,6 +20,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: "generic", values: "generic", set: at },
   { name: "cni-cilium", values: "cni-cilium", set: at },
   { name: "cni-antrea", values: "cni-antrea", set: at },
+  { name: "tests", values: "tests", set: at },
   {
     name: "upgrade",
     values: "upgrade",

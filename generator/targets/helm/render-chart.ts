@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LabelSelector } from "../../lib/labels.ts";
-import type { Port, ResolvedSpec } from "../../loader/model.ts";
+import { isEnforceable, type Port, type ResolvedSpec } from "../../loader/model.ts";
 import { renderChartReadme } from "./chart-readme.ts";
 import { camelCase } from "../../lib/values-keys.ts";
 import { describePort } from "../../lib/port-set.ts";
@@ -363,6 +363,7 @@ export function renderChart(specs: readonly ResolvedSpec[], chart: string | Char
     },
     { path: "templates/NOTES.txt", content: templates.notes({ versions: plans.map(({ spec, plan }) => notesContext(spec, plan)) }) },
     { path: "templates/_checks.tpl", content: readFileSync(join(TEMPLATES_DIR, "_checks.tpl"), "utf8") },
+    { path: "templates/tests/enforcement.yaml", content: templates.tests({ probes: plans.map(({ spec }) => probeOf(spec)) }) },
     {
       // Under templates/checks/ so that Helm, which renders the deepest paths first and then in
       // reverse order, runs the checks before any policy and blames their failures on this file.
@@ -378,6 +379,35 @@ export function renderChart(specs: readonly ResolvedSpec[], chart: string | Char
     }
   }
   return files.map((f) => ({ path: `${CHART_DIR}/${f.path}`, content: f.content }));
+}
+
+/** The component whose API the `helm test` probes connect to, and its port (the longhorn-backend Service). */
+const PROBE_TARGET = { component: "longhorn-manager", port: 9500 } as const;
+/** Labels the probe pods carry besides the client's selector: they may not be among its keys. */
+const PROBE_OWN_LABELS = ["helm.sh/chart", "app.kubernetes.io/instance", "app.kubernetes.io/managed-by", "longhorn-network-policies/test"];
+
+/**
+ * The client whose labels the admitted probe wears, per version: a flow the spec enforces to the
+ * manager's API port from a Deployment's pods selected by matchLabels alone (a ReplicaSet, whose
+ * selector adds pod-template-hash, never adopts the probe; a DaemonSet would). The UI is passed over:
+ * its Service would send users to the probe. The first such flow by id.
+ */
+export function probeOf(spec: ResolvedSpec): { version: string; flow: string; client: string; labels: string } {
+  const candidates = spec.flows
+    .filter((f) => f.to === PROBE_TARGET.component && isEnforceable(f) && !f.documentedOnly)
+    .filter((f) => f.ports?.some((p) => p.protocol === "TCP" && p.port <= PROBE_TARGET.port && PROBE_TARGET.port <= (p.endPort ?? p.port)))
+    .flatMap((f) => {
+      const client = spec.components.get(f.from);
+      const labels = client?.selector?.matchLabels;
+      if (!client || client.id === "longhorn-ui" || client.workload.kind !== "Deployment" || client.selector?.matchExpressions?.length || !labels || Object.keys(labels).length === 0) return [];
+      return [{ flow: f.id, client: client.id, labels }];
+    })
+    .sort((a, b) => a.flow.localeCompare(b.flow));
+  const chosen = candidates[0];
+  if (!chosen) throw new Error(`${spec.file}: no Deployment's pods (besides the UI) may reach ${PROBE_TARGET.component} on TCP ${PROBE_TARGET.port}: the helm test probes need one`);
+  const clash = Object.keys(chosen.labels).find((key) => PROBE_OWN_LABELS.includes(key));
+  if (clash) throw new Error(`${spec.file}: ${chosen.client}'s selector uses ${clash}, a label the probe pods set themselves`);
+  return { version: spec.version, flow: commentText(chosen.flow, "flow id"), client: chosen.client, labels: yamlBlock(chosen.labels, 0) };
 }
 
 /**
@@ -458,6 +488,12 @@ export function ciValues(model: ValuesModel): OutputFile[] {
     "cni-canal": { networkPolicies: { enabled: true, type: "rke2", ...K3S_SOURCES } },
     // flannel alone enforces nothing: the policies render as generic, NOTES says so.
     "cni-flannel": { networkPolicies: { enabled: true, cni: "flannel" } },
+    // The helm test probes (what ct install runs): Longhorn in longhorn-system, the release anywhere.
+    tests: {
+      longhorn: { namespace: "longhorn-system" },
+      networkPolicies: { enabled: true, ...K3S_SOURCES },
+      tests: { enabled: true, timeoutSeconds: 10 },
+    },
   };
   return Object.entries(cases).map(([name, values]) => ({
     path: `ci/${name}-values.yaml`,
