@@ -18,6 +18,10 @@ export interface ChartRelease {
   signKey?: SignKey;
   /** The project's home page (package.json `homepage`), linked from Artifact Hub. */
   homepage?: string;
+  /** Where dist/ is published (package.json `netpolgen.chartRepository`), for the README's commands. */
+  chartRepository?: string;
+  /** The OCI repository the package is pushed to (`netpolgen.ociRepository`, oci://host/path). */
+  ociRepository?: string;
 }
 
 export class ReleaseMetadataError extends Error {
@@ -27,9 +31,10 @@ export class ReleaseMetadataError extends Error {
 interface PackageJson {
   version?: unknown;
   homepage?: unknown;
-  netpolgen?: { signKey?: { fingerprint?: unknown; url?: unknown } };
+  netpolgen?: { signKey?: { fingerprint?: unknown; url?: unknown }; chartRepository?: unknown; ociRepository?: unknown };
 }
 
+const OCI_REPOSITORY = /^oci:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/;
 const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~\/%+-]*)?$/;
 
 /** The release of the chart the project holds now: package.json's text and CHANGELOG.md's (undefined when absent). */
@@ -55,6 +60,15 @@ export function chartRelease(packageJson: string, changelog: string | undefined)
   if (pkg.homepage !== undefined) {
     if (typeof pkg.homepage !== "string" || !HTTPS_URL.test(pkg.homepage)) throw new ReleaseMetadataError("package.json: homepage must be an https URL");
     release.homepage = pkg.homepage;
+  }
+  const { chartRepository, ociRepository } = pkg.netpolgen ?? {};
+  if (chartRepository !== undefined) {
+    if (typeof chartRepository !== "string" || !HTTPS_URL.test(chartRepository)) throw new ReleaseMetadataError("package.json: netpolgen.chartRepository must be the https URL dist/ is published at");
+    release.chartRepository = chartRepository.replace(/\/$/, "");
+  }
+  if (ociRepository !== undefined) {
+    if (typeof ociRepository !== "string" || !OCI_REPOSITORY.test(ociRepository)) throw new ReleaseMetadataError("package.json: netpolgen.ociRepository must be oci://host/path (lower-case path)");
+    release.ociRepository = ociRepository;
   }
   return release;
 }

@@ -1,27 +1,13 @@
 // `netpolgen diff A B`: what changes between two Longhorn versions, for an operator about to
 // upgrade: the spec's flows and components, and what the rendered chart lets through.
 import { PROTOCOLS, type Protocol } from "../verify/endpoints.ts";
-import { describeSelector } from "../lib/labels.ts";
-import type { Flow, Resolved, ResolvedSpec } from "../loader/model.ts";
+import type { ResolvedSpec } from "../loader/model.ts";
 import { markdownTable as table } from "../lib/markdown.ts";
-import { ALL_PORTS, describePort, equal, formatPorts, isEmpty, portSet, subtract, type PortSet } from "../lib/port-set.ts";
+import { ALL_PORTS, equal, formatPorts, isEmpty, portSet, subtract, type PortSet } from "../lib/port-set.ts";
+import { specDiff, type FlowSummary, type SpecDiff } from "./spec-diff.ts";
+
+export { portsText, specDiff, type FlowChange, type FlowSummary } from "./spec-diff.ts";
 import { probePairs, renderCase, type VerifyRequest } from "../verify/verify.ts";
-
-export interface FlowChange {
-  id: string;
-  field: string;
-  before: string;
-  after: string;
-}
-
-export interface FlowSummary {
-  id: string;
-  from: string;
-  to: string;
-  ports: string;
-  purpose: string;
-  enforced: boolean;
-}
 
 export interface ReachChange {
   source: string;
@@ -34,8 +20,8 @@ export interface ReachChange {
 export interface VersionDiff {
   from: string;
   to: string;
-  flows: { added: FlowSummary[]; removed: FlowSummary[]; changed: FlowChange[] };
-  components: { added: string[]; removed: string[]; changed: FlowChange[] };
+  flows: SpecDiff["flows"];
+  components: SpecDiff["components"];
   reachability: {
     values: string;
     /** Ports the chart of `to` opens that the chart of `from` kept closed. */
@@ -52,65 +38,6 @@ export interface VersionDiff {
      * node, which no policy can restrict): no change can involve them.
      */
     alwaysOpen: string[];
-  };
-}
-
-export function portsText(flow: Flow): string {
-  if (!flow.ports) return flow.userDefinedPorts ? "user-defined" : "none";
-  return flow.ports.map(describePort).join(", ");
-}
-
-function summarise(flow: Resolved<Flow>): FlowSummary {
-  return {
-    id: flow.id,
-    from: flow.from,
-    to: flow.to,
-    ports: portsText(flow),
-    purpose: flow.purpose,
-    enforced: flow.enforceable !== false && !flow.documentedOnly,
-  };
-}
-
-const FLOW_FIELDS: [string, (f: Flow) => string][] = [
-  ["from", (f) => f.from],
-  ["to", (f) => f.to],
-  ["ports", portsText],
-  ["feature", (f) => f.feature ?? "-"],
-  ["enforced", (f) => (f.enforceable === false ? "no (NetworkPolicy cannot govern it)" : f.documentedOnly ? "no (documented only)" : "yes")],
-];
-
-export function specDiff(before: ResolvedSpec, after: ResolvedSpec): Pick<VersionDiff, "flows" | "components"> {
-  const a = new Map(before.flows.map((f) => [f.id, f]));
-  const b = new Map(after.flows.map((f) => [f.id, f]));
-  const changed: FlowChange[] = [];
-  for (const [id, flow] of b) {
-    const old = a.get(id);
-    if (!old) continue;
-    for (const [field, text] of FLOW_FIELDS) {
-      if (text(old) !== text(flow)) changed.push({ id, field, before: text(old), after: text(flow) });
-    }
-  }
-  const componentChanges: FlowChange[] = [];
-  for (const [id, component] of after.components) {
-    const old = before.components.get(id);
-    if (!old) continue;
-    const selector = (c: typeof component) => (c.selector ? describeSelector(c.selector) : "none");
-    if (selector(old) !== selector(component)) componentChanges.push({ id, field: "selector", before: selector(old), after: selector(component) });
-    if ((old.runsIn ?? "-") !== (component.runsIn ?? "-")) {
-      componentChanges.push({ id, field: "runs in", before: old.runsIn ?? "its own pods", after: component.runsIn ?? "its own pods" });
-    }
-  }
-  return {
-    flows: {
-      added: [...b.values()].filter((f) => !a.has(f.id)).map(summarise),
-      removed: [...a.values()].filter((f) => !b.has(f.id)).map(summarise),
-      changed,
-    },
-    components: {
-      added: [...after.components.keys()].filter((id) => !before.components.has(id)),
-      removed: [...before.components.keys()].filter((id) => !after.components.has(id)),
-      changed: componentChanges,
-    },
   };
 }
 

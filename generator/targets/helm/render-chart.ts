@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { LabelSelector } from "../../lib/labels.ts";
 import { isEnforceable, type Port, type ResolvedSpec } from "../../loader/model.ts";
 import { renderChartReadme } from "./chart-readme.ts";
+import { flowDiagram, flowTables, upgradeNotes } from "./readme-flows.ts";
 import { camelCase } from "../../lib/values-keys.ts";
 import { describePort } from "../../lib/port-set.ts";
 import { planVersion, type EgressRulePlan, type PolicyPlan, type RulePlan, type VersionPlan } from "../../plan/plan.ts";
@@ -348,8 +349,13 @@ export function renderChart(specs: readonly ResolvedSpec[], chart: string | Char
       path: "README.md",
       content: renderChartReadme(valueRows(valueTree(model)), {
         name: CHART_NAME,
+        chartVersion: release.version,
+        ...(release.chartRepository ? { chartRepository: release.chartRepository } : {}),
+        ...(release.ociRepository ? { ociRepository: release.ociRepository } : {}),
         versions: model.versions,
         newestGA: model.newestGA,
+        flows: specs.map((spec) => ({ version: spec.version, status: spec.status, diagram: flowDiagram(spec), tables: flowTables(spec) })),
+        upgrades: specs.slice(1).map((after, i) => ({ from: specs[i]!.version, to: after.version, notes: upgradeNotes(specs[i]!, after) })),
         unprotected: plans.map(({ plan }) => ({ version: plan.version, pods: plan.unprotected })),
       }),
     },
