@@ -1,5 +1,5 @@
 // Runs the project's helm (and Helm 4, .tools/bin/helm4) with their own cache, config and data directories.
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { helmBinary, runHelm, type HelmRun } from "../generator/verify/helm.ts";
@@ -7,9 +7,15 @@ import { PROJECT_ROOT } from "./helpers.ts";
 
 export type { HelmRun };
 
-/** Cache, config and data directories of their own under a fresh temporary folder. */
+const homes: string[] = [];
+process.on("exit", () => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
+/** Cache, config and data directories of their own under a fresh temporary folder, removed when the process exits. */
 export function helmEnv(): NodeJS.ProcessEnv {
   const home = mkdtempSync(join(tmpdir(), "lhnp-helm-"));
+  homes.push(home);
   return {
     ...process.env,
     HELM_CACHE_HOME: join(home, "cache"),
