@@ -9,8 +9,11 @@ HELM := .tools/bin/helm
 
 all: setup build validate generate package
 
+# dist/: the package, index.yaml, artifacthub-repo.yml; signed (a .prov beside the package) when
+# SIGN_KEY names a key of SIGN_KEYRING (default ~/.gnupg/secring.gpg; SIGN_PASSPHRASE_FILE if it has
+# a passphrase). CHART_REPO_URL puts absolute URLs in index.yaml.
 package: generate
-	$(HELM) package chart -d dist
+	$(NETPOLGEN) package --out dist
 
 setup:
 	@bash scripts/setup.sh

@@ -15,6 +15,7 @@ import { checkListeners, type CheckReport, type Listener } from "./report/firewa
 import { renderFirewalld } from "./targets/firewall/firewalld.ts";
 import { renderMarkdown, renderProfileMarkdown } from "./targets/firewall/markdown.ts";
 import { renderNftables } from "./targets/firewall/nftables.ts";
+import type { ChartRelease } from "./release/metadata.ts";
 
 export interface GeneratedOutput {
   /** Files written one by one. */
@@ -41,10 +42,10 @@ export function loadSpecs(specFiles: readonly string[], readText: ReadText, pars
 }
 
 /** Every target's output: the Helm chart for the Longhorn versions, and the host profiles' tables. */
-export function generatedOutput(specs: readonly ResolvedSpec[], chartVersion: string, profiles: readonly ResolvedHostProfile[] = []): GeneratedOutput {
+export function generatedOutput(specs: readonly ResolvedSpec[], release: string | ChartRelease, profiles: readonly ResolvedHostProfile[] = []): GeneratedOutput {
   return {
     files: firewallDocs(profiles, specs),
-    trees: [{ dir: CHART_DIR, files: renderChart(specs, chartVersion) }],
+    trees: [{ dir: CHART_DIR, files: renderChart(specs, release) }],
   };
 }
 

@@ -322,6 +322,27 @@ export interface LonghornNetworkPoliciesValues {
     };
   };
   /**
+   * `helm test` probes: after install, a pod the policies admit must reach longhorn-manager's API (9500), and an outsider in another namespace with the same labels must be refused; a CNI that ignores NetworkPolicies fails it.
+   */
+  tests: {
+    /**
+     * Render the probe pods (helm test hooks; nothing else changes).
+     */
+    enabled: boolean;
+    /**
+     * Image of the probe pods: any with sh, nslookup and wget (BusyBox's); [registry/]name[:tag][@sha256:digest].
+     */
+    image: string;
+    /**
+     * An existing namespace other than Longhorn's, for the outsider probe.
+     */
+    outsiderNamespace: string;
+    /**
+     * How long each probe waits for a connection.
+     */
+    timeoutSeconds: number;
+  };
+  /**
    * Override the chart name used in object names (a DNS-1123 label).
    */
   nameOverride: string;

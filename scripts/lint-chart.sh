@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What `ct lint` checks, with real tools: the Chart.yaml schema, yamllint with ct's lint config on
-# Chart.yaml, values.yaml and ci/*-values.yaml, maintainers, and `helm lint --strict` once per
-# ci values file. (The version-increment check needs the remote branch; ct.yaml keeps it for ct.)
+# What `ct lint` checks, with real tools: the version increment against the target branch of ct.yaml
+# (and a CHANGELOG.md entry for the version), the Chart.yaml schema, yamllint with ct's lint config on
+# Chart.yaml, values.yaml and ci/*-values.yaml, maintainers, and `helm lint --strict` once per ci
+# values file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HELM=.tools/bin/helm
@@ -10,6 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 HELM_CACHE_HOME=$tmp/cache HELM_CONFIG_HOME=$tmp/config HELM_DATA_HOME=$tmp/data
 
+npx --no-install tsx scripts/check-version-increment.ts
 npx --no-install tsx scripts/check-chart-yaml.ts chart/Chart.yaml
 yamllint --strict -c lintconf.yaml chart/Chart.yaml chart/values.yaml chart/ci/*-values.yaml
 echo "yamllint: chart/Chart.yaml, chart/values.yaml, chart/ci/*-values.yaml clean"

@@ -10,14 +10,10 @@ import * as assert from "uvu/assert";
 import { readYaml, readYamlStream } from "../generator/lib/yaml.ts";
 import { PROJECT_ROOT, SPEC_VERSIONS, loadVersion } from "./helpers.ts";
 import { helm, helmTemplate } from "./helm.ts";
+import { GOLDEN_CASES, goldenArgs, withoutChartVersion } from "../generator/release/golden-cases.ts";
 
 const GOLDEN = join(PROJECT_ROOT, "test/golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
-
-interface Case {
-  name: string;
-  args: (version: string) => string[] | undefined;
-}
 
 const ci = (name: string) => ["-f", `chart/ci/${name}-values.yaml`];
 /**
@@ -25,29 +21,10 @@ const ci = (name: string) => ["-f", `chart/ci/${name}-values.yaml`];
  * lookup would read (helm template has no cluster to read them from).
  */
 const ENABLED = ci("defaults");
-const CASES: Case[] = [
-  { name: "disabled", args: (v) => [...ci("disabled"), "--set-string", `longhorn.version=${v}`] },
-  { name: "defaults", args: (v) => [...ci("defaults"), "--set-string", `longhorn.version=${v}`] },
-  { name: "all-options", args: (v) => [...ci("all-options"), "--set-string", `longhorn.version=v${v}.0`] },
-  { name: "egress", args: (v) => [...ci("egress"), "--set-string", `longhorn.version=${v}`] },
-  { name: "generic", args: (v) => [...ci("generic"), "--set-string", `longhorn.version=${v}`] },
-  { name: "cni-cilium", args: (v) => [...ci("cni-cilium"), "--set-string", `longhorn.version=${v}`] },
-  { name: "cni-antrea", args: (v) => [...ci("cni-antrea"), "--set-string", `longhorn.version=${v}`] },
-  {
-    name: "upgrade",
-    args: (v) => {
-      const previous = SPEC_VERSIONS[SPEC_VERSIONS.indexOf(v) - 1];
-      return previous ? [...ci("upgrade"), "--set-string", `longhorn.version=${v}`, "--set-string", `longhorn.upgradeFrom=${previous}`] : undefined;
-    },
-  },
-];
-
-/** The chart version in the helm.sh/chart label, replaced: a version bump alone changes no golden file. */
-const withoutChartVersion = (text: string) => text.replace(/^(\s*helm\.sh\/chart: longhorn-network-policies-)\S+$/gm, "$1<chart version>");
 
 for (const version of SPEC_VERSIONS) {
-  for (const c of CASES) {
-    const args = c.args(version);
+  for (const c of GOLDEN_CASES) {
+    const args = goldenArgs(c, "chart", version, SPEC_VERSIONS);
     if (!args) continue;
     test(`golden ${version}/${c.name}`, () => {
       const run = helmTemplate(...args);
@@ -218,6 +195,15 @@ test("NOTES: with cni flannel, says that nothing is enforced", () => {
   assert.not.match(renderNotes(...ENABLED), "flannel alone");
 });
 
+test("NOTES: how to check that the CNI enforces the policies, with helm test", () => {
+  const off = renderNotes(...ENABLED);
+  assert.match(off, "A CNI without NetworkPolicy support ignores every policy silently.");
+  assert.match(off, "--reuse-values --set tests.enabled=true\n  helm test lhnp -n longhorn-system --logs");
+  const on = renderNotes("-f", "chart/ci/tests-values.yaml");
+  assert.match(on, "  helm test lhnp -n longhorn-system --logs\n(an outsider pod in default must be refused by longhorn-manager's API");
+  assert.not.match(renderNotes(), "helm test");
+});
+
 test("NOTES: nothing rendered while disabled", () => {
   assert.match(renderNotes(), "rendered nothing: networkPolicies.enabled is false");
 });
@@ -369,8 +355,8 @@ test("values never become template syntax: extra rules are not run through tpl",
 const BAD_VALUES = join(PROJECT_ROOT, "test/fixtures/bad-values");
 const badValues = readdirSync(BAD_VALUES).filter((f) => f.endsWith(".yaml")).sort();
 
-test("62 invalid values files", () => {
-  assert.is(badValues.length, 62);
+test("65 invalid values files", () => {
+  assert.is(badValues.length, 65);
 });
 
 const chartBefore = chartHash();

@@ -1,6 +1,6 @@
 // Shared by the suites: load a real spec version, and run the CLI in-process.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { test } from "uvu";
 import { readYaml } from "../generator/lib/yaml.ts";
 import { join } from "node:path";
@@ -8,12 +8,17 @@ import { main } from "../generator/cli.ts";
 import { PROJECT_ROOT, readBytes } from "../generator/lib/files.ts";
 import { HostSpecLoader } from "../generator/loader/host-load.ts";
 import type { ResolvedHostProfile } from "../generator/loader/host-model.ts";
+import { compareVersions } from "../generator/lib/versions.ts";
 import { SpecLoader, type LoadResult } from "../generator/loader/load.ts";
 import type { ResolvedSpec } from "../generator/loader/model.ts";
 
 export { PROJECT_ROOT };
 
-export const SPEC_VERSIONS = ["1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11", "1.12", "1.13"];
+/** Every Longhorn minor with a spec file, oldest first (netpolgen new-version adds one). */
+export const SPEC_VERSIONS = readdirSync(join(PROJECT_ROOT, "spec/longhorn"))
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => f.replace(/\.yaml$/, ""))
+  .sort(compareVersions);
 
 const loader = new SpecLoader((file) => readBytes(join(PROJECT_ROOT, file)));
 

@@ -32,7 +32,10 @@ if (total === undefined || passed === undefined) {
 }
 // uvu's Total counts the tests that ran: a skipped test is in Skipped only.
 const failed = total - passed;
-// Each skipped test printed why ("skipped: <test>: <reason>"); the last line stays the one CI reads.
-if (skipped) console.log(`${skipped} skipped (see the "skipped:" lines above)`);
+// A suite that cannot run its tool skips the test and prints why ("skipped: <test>: <reason>" or
+// "SKIP <test>: <reason>"): the reasons are repeated here, above the closing line CI reads, so that a
+// skip is never silent.
+const reasons = (run.stdout ?? "").split("\n").filter((line) => line.startsWith("SKIP ") || line.startsWith("skipped: "));
+if (skipped) console.log(`${skipped} skipped${reasons.length ? `:\n${reasons.join("\n")}` : ""}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || run.status !== 0 ? 1 : 0);

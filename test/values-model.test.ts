@@ -52,6 +52,7 @@ test("every value has a description, an example and (leaves) a type", () => {
     features: 1 + 1,
     cidrListsAndScrapers: 4, // kubeAPIServerSourceCIDRs, nodeCIDRs, ciliumLocalHostCIDRs, metricsScrapeSources
     egress: 1 + 1 + (1 + 3) + (1 + 2) + 3 * (1 + 3), // enabled, dns, kubeAPIServer, three destinations
+    tests: 1 + 4, // enabled, image, outsiderNamespace, timeoutSeconds
     topLevel: 5, // nameOverride, fullnameOverride, commonLabels, commonAnnotations, global
   };
   assert.is(valueRows(tree).length, Object.values(rows).reduce((a, b) => a + b));

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT, runCli, SPEC_VERSIONS } from "./helpers.ts";
 
-const CI_CASES = ["all-options", "cni-antrea", "cni-calico", "cni-canal", "cni-cilium", "cni-flannel", "defaults", "disabled", "egress", "egress-defaults", "generic", "upgrade"];
+const CI_CASES = ["all-options", "cni-antrea", "cni-calico", "cni-canal", "cni-cilium", "cni-flannel", "defaults", "disabled", "egress", "egress-defaults", "generic", "tests", "upgrade"];
 const work = mkdtempSync(join(tmpdir(), "lhnp-verify-"));
 
 /** A copy of the generated chart with one template edited. */

@@ -50,6 +50,11 @@ function quoted(text: string): boolean {
   );
 }
 
+/** Lines without control characters, trailing blanks or a leading blank (which a literal block cannot start with). */
+function literalBlock(text: string): boolean {
+  return text.includes("\n") && !/^\s/.test(text) && !/[ \t]\n/.test(text) && !/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\ufeff\u2028\u2029]/.test(text);
+}
+
 const WRITE: DocumentOptions & SchemaOptions & CreateNodeOptions & ToStringOptions = {
   // The 1.1 schema quotes every string YAML 1.1 reads as a boolean, number, null or timestamp.
   version: "1.1",
@@ -77,7 +82,11 @@ export function writeYaml(value: unknown): string {
   doc.contents = doc.createNode(value, WRITE);
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === "string" && quoted(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      if (typeof node.value !== "string") return;
+      // Several lines (Artifact Hub's YAML-in-a-string annotations): a literal block, which holds
+      // them as they are whatever they start with.
+      if (literalBlock(node.value)) node.type = Scalar.BLOCK_LITERAL;
+      else if (quoted(node.value)) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
   return doc.toString(WRITE);

@@ -2,6 +2,7 @@
 // the API server's own rules that the schema does not carry (unknown fields, object names, port
 // ranges and names, endPort, CIDRs, peers, selectors).
 import { NetworkPolicy, type INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { Pod, type IPod } from "kubernetes-models/v1";
 import { parseCIDR, strictlyWithin } from "../lib/cidr.ts";
 import { pointerPath, unknownFields, type Fields } from "../lib/object-fields.ts";
 import type { Diagnostic, DocPath } from "../lib/diagnostics.ts";
@@ -49,6 +50,10 @@ export function validateRendered(rendered: RenderedObject): Diagnostic[] {
     validateNative(object, report);
     return out;
   }
+  if (isTestPod(object)) {
+    validateTestPod(object as unknown as IPod, report);
+    return out;
+  }
   if (object.apiVersion !== "networking.k8s.io/v1" || object.kind !== "NetworkPolicy") {
     report(["kind"], `expected networking.k8s.io/v1 NetworkPolicy (or ${CILIUM_API_VERSION} CiliumNetworkPolicy, ${ANTREA_API_VERSION} NetworkPolicy), found ${String(object.apiVersion)} ${String(object.kind)}`);
     return out;
@@ -63,6 +68,38 @@ export function validateRendered(rendered: RenderedObject): Diagnostic[] {
   unknownFields(object, NETWORK_POLICY, [], report);
   strictChecks(object as unknown as INetworkPolicy, report);
   return out;
+}
+
+/** A `helm test` probe (templates/tests/): a Pod with the helm.sh/hook: test annotation. */
+export function isTestPod(object: unknown): boolean {
+  if (!isRecord(object) || object.apiVersion !== "v1" || object.kind !== "Pod") return false;
+  const metadata = object.metadata;
+  return isRecord(metadata) && isRecord(metadata.annotations) && metadata.annotations["helm.sh/hook"] === "test";
+}
+
+/** The probe pods: the Kubernetes schema, DNS names, labels, and the restricted Pod Security settings they are written to meet. */
+function validateTestPod(pod: IPod, report: (p: DocPath, m: string) => void): void {
+  try {
+    new Pod(pod).validate();
+  } catch (error) {
+    const errors = (error as { errors?: { instancePath: string; message?: string }[] }).errors;
+    if (!errors) throw error;
+    for (const e of errors) report(pointerPath(e.instancePath), `${e.message ?? "is invalid"} (Kubernetes schema)`);
+  }
+  const name = pod.metadata?.name ?? "";
+  if (!DNS_SUBDOMAIN.test(name) || name.length > 253) report(["metadata", "name"], `${JSON.stringify(name)} is not a DNS-1123 subdomain`);
+  const namespace = pod.metadata?.namespace ?? "";
+  if (!DNS_LABEL.test(namespace) || namespace.length > 63) report(["metadata", "namespace"], `${JSON.stringify(namespace)} is not a DNS-1123 label`);
+  for (const [key, value] of Object.entries(pod.metadata?.labels ?? {})) {
+    const problem = labelKeyProblem(key) ?? labelValueProblem(String(value));
+    if (problem) report(["metadata", "labels", key], problem);
+  }
+  if (pod.spec?.securityContext?.runAsNonRoot !== true) report(["spec", "securityContext", "runAsNonRoot"], "must be true (Pod Security restricted)");
+  for (const [i, container] of (pod.spec?.containers ?? []).entries()) {
+    const context = container.securityContext;
+    if (context?.allowPrivilegeEscalation !== false) report(["spec", "containers", i, "securityContext", "allowPrivilegeEscalation"], "must be false (Pod Security restricted)");
+    if (!context?.capabilities?.drop?.includes("ALL")) report(["spec", "containers", i, "securityContext", "capabilities", "drop"], "must drop ALL (Pod Security restricted)");
+  }
 }
 
 

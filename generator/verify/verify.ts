@@ -10,7 +10,7 @@ import { Evaluator } from "./evaluator.ts";
 import { PROTOCOLS, endpointName, type ModelCNI, type Protocol } from "./endpoints.ts";
 import { Expectation } from "./expectation.ts";
 import { HelmError, helmTemplate } from "./helm.ts";
-import { validateRendered, type RenderedObject } from "./k8s-validate.ts";
+import { isTestPod, validateRendered, type RenderedObject } from "./k8s-validate.ts";
 import { buildModel, type Actor, type ExternalEgress, type ModelWorld, type VerifyValues } from "./model-cluster.ts";
 import type { Component as ChartComponent, LonghornNetworkPoliciesValues as ChartValues } from "../../schema/values.generated.ts";
 import type { ResolvedSpec } from "../loader/model.ts";
@@ -127,7 +127,8 @@ export function renderCase(request: VerifyRequest): RenderedCase {
   const problems = rendered.flatMap(validateRendered).map(formatDiagnostic);
   const objects = rendered.map((r) => r.object as INetworkPolicy | undefined);
   const policies = objects.filter((o): o is INetworkPolicy => o?.apiVersion === "networking.k8s.io/v1" && o.kind === "NetworkPolicy");
-  const native = objects.filter((o) => o !== undefined && !policies.includes(o));
+  // The helm test probes (tests.enabled) are validated above and take no part in the reachability.
+  const native = objects.filter((o) => o !== undefined && !policies.includes(o) && !isTestPod(o));
   const values = verifyValues(merged, request.namespace);
   const specs = values.versions.map((v) => {
     const spec = request.specs.get(v);

@@ -1,5 +1,6 @@
-// chart/README.md: every value of the value tree (the one values.yaml is written from), with its
-// type, default, description and example.
+// chart/README.md: how to install, upgrade and check the chart, every value of the value tree (the one
+// values.yaml is written from) with its type, default, description and example, the CNI caveats, and
+// per Longhorn version the upgrade notes, a flow diagram and the flow tables (readme-flows.ts).
 import { markdownTable } from "../../lib/markdown.ts";
 import type { ValueRow } from "./values-model.ts";
 
@@ -27,8 +28,16 @@ function unprotectedTable(chart: ReadmeChart): string {
 
 export interface ReadmeChart {
   name: string;
+  /** The chart's version, and where it is published (placeholders when package.json does not say). */
+  chartVersion: string;
+  chartRepository?: string;
+  ociRepository?: string;
   versions: string[];
   newestGA: string;
+  /** Per version, oldest first: its status, Mermaid diagram and docs-shaped tables. */
+  flows: { version: string; status: string; diagram: string; tables: string }[];
+  /** Per upgrade from one supported minor to the next. */
+  upgrades: { from: string; to: string; notes: string[] }[];
   /** Per version, the pods no policy selects, with the reason. */
   unprotected: { version: string; pods: { id: string; title: string; reason: string }[] }[];
 }
@@ -43,13 +52,7 @@ Longhorn minor, generated from a versioned port/flow spec. Every policy allows e
 the spec lists for its component, from exactly the peers that need them; \`netpolgen verify\` proves
 it on what Helm renders.
 
-\`\`\`sh
-helm install lhnp ./chart -n longhorn-system --set networkPolicies.enabled=true
-helm install lhnp ./chart -n longhorn-system -f my-values.yaml
-# helm template has no Nodes to read: give the lists (see "CNI caveats"), or name a CNI that needs none (cilium, antrea)
-helm template lhnp ./chart -n longhorn-system --set networkPolicies.enabled=true \\
-  --set 'networkPolicies.nodeCIDRs={10.42.0.0/32,10.42.1.0/32}' --set 'networkPolicies.kubeAPIServerSourceCIDRs={10.42.0.0/32}'
-\`\`\`
+${installSection(chart)}
 
 As a dependency of another chart:
 
@@ -129,5 +132,100 @@ Every pod Longhorn runs is either restricted by a policy of this chart or listed
 reason (the spec's \`unprotected\` entries and components without labels to select them by).
 
 ${unprotectedTable(chart)}
+
+## Upgrade notes
+
+What changes in the spec from one Longhorn minor to the next (\`netpolgen diff\` adds the ports each
+upgrade opens and closes, as rendered: docs/upgrades.md in the project). While Longhorn itself
+upgrades, render both minors: \`--set-string longhorn.version=<new> --set-string longhorn.upgradeFrom=<old>\`,
+then \`--set-string longhorn.upgradeFrom=""\` once every Longhorn pod runs the new version.
+
+${chart.upgrades.map((u) => `### ${u.from} → ${u.to}\n\n${u.notes.map((n) => `- ${n}`).join("\n")}\n`).join("\n")}
+## Flows per Longhorn version
+
+For each minor: the flows as a diagram (solid: allowed by a policy; dotted: traffic NetworkPolicy
+cannot govern, such as kubelet probes from the pod's own node) and as the tables of Longhorn's
+networking page, with what this chart does with each row.
+
+${chart.flows
+  .map((f, i) => {
+    // A version whose diagram or tables equal the one before points to where they were printed.
+    const printed = (part: "diagram" | "tables") => {
+      let at = i;
+      while (at > 0 && chart.flows[at - 1]![part] === f[part]) at--;
+      return chart.flows[at]!.version;
+    };
+    const diagram = printed("diagram") === f.version ? f.diagram : `The diagram of Longhorn ${printed("diagram")}.`;
+    const tables = printed("tables") === f.version ? f.tables : `The tables of Longhorn ${printed("tables")}.\n`;
+    return `<details>
+<summary>Longhorn ${f.version}${f.status === "ga" ? "" : ` (${f.status})`}${f.version === chart.newestGA ? ": the default" : ""}</summary>
+
+${diagram}
+
+${tables}
+</details>
 `;
+  })
+  .join("\n")}`;
+}
+
+/** Install and upgrade from the chart repository, the OCI registry and a path; signature checks; helm test. */
+function installSection(chart: ReadmeChart): string {
+  const repo = chart.chartRepository ?? "<chart repository URL>";
+  const oci = chart.ociRepository ?? "oci://<registry>/<path>";
+  const v = chart.chartVersion;
+  return `From the chart repository (an HTTP server holding \`make package\`'s dist/):
+
+\`\`\`sh
+helm repo add lhnp ${repo}
+helm repo update
+helm search repo lhnp/${chart.name} --versions
+helm install lhnp lhnp/${chart.name} --version ${v} -n longhorn-system --set networkPolicies.enabled=true
+helm upgrade lhnp lhnp/${chart.name} --version ${v} -n longhorn-system --reuse-values
+\`\`\`
+
+From the OCI registry:
+
+\`\`\`sh
+helm install lhnp ${oci}/${chart.name} --version ${v} -n longhorn-system --set networkPolicies.enabled=true
+helm upgrade lhnp ${oci}/${chart.name} --version ${v} -n longhorn-system --reuse-values
+\`\`\`
+
+From a path (a clone of the project, or an unpacked package):
+
+\`\`\`sh
+helm install lhnp ./chart -n longhorn-system --set networkPolicies.enabled=true
+helm install lhnp ./chart -n longhorn-system -f my-values.yaml
+helm upgrade lhnp ./chart -n longhorn-system --reuse-values
+# helm template has no Nodes to read: give the lists (see "CNI caveats"), or name a CNI that needs none (cilium, antrea)
+helm template lhnp ./chart -n longhorn-system --set networkPolicies.enabled=true \\
+  --set 'networkPolicies.nodeCIDRs={10.42.0.0/32,10.42.1.0/32}' --set 'networkPolicies.kubeAPIServerSourceCIDRs={10.42.0.0/32}'
+\`\`\`
+
+Packages are signed (a provenance file beside each). Check one with the maintainers' public key:
+
+\`\`\`sh
+helm pull lhnp/${chart.name} --version ${v} --verify --keyring maintainers.gpg
+helm pull ${oci}/${chart.name} --version ${v} --verify --keyring maintainers.gpg
+\`\`\`
+
+Helm 3.18.0 cannot pull any OCI chart that carries a provenance file
+([helm#30890](https://github.com/helm/helm/issues/30890)): use another Helm 3 release or Helm 4, or
+the HTTP repository.
+
+### Does the CNI enforce the policies? \`helm test\`
+
+A CNI without NetworkPolicy support (flannel alone, for one) accepts the policies and enforces none.
+With \`tests.enabled\`, \`helm test\` starts two probe pods: one with the labels of a client the spec
+lets reach longhorn-manager's API (9500), in Longhorn's namespace, which must get through; and one
+with the same labels in \`tests.outsiderNamespace\`, which must be refused. If the outsider gets
+through, the test fails and says that the policies are not enforced.
+
+\`\`\`sh
+helm upgrade lhnp lhnp/${chart.name} -n longhorn-system --reuse-values --set tests.enabled=true
+helm test lhnp -n longhorn-system --logs
+\`\`\`
+
+The probes need an image with \`sh\`, \`nslookup\` and \`wget\` (\`tests.image\`, BusyBox by default; point
+it at a mirror in an air-gapped cluster) and permission to create pods in both namespaces.`;
 }

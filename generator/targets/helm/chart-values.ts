@@ -65,6 +65,14 @@ const QUALIFIED_NAME =
   "^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
 const LABEL_VALUE = "^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$";
 
+/**
+ * A container image reference as the Docker distribution reference grammar reads it: an optional
+ * registry host (with port), path components, an optional tag, an optional sha256 digest. Nothing
+ * else, so the value can never become YAML or template syntax.
+ */
+const IMAGE_REFERENCE =
+  "^(([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$";
+
 /** Labels every policy sets itself: commonLabels may not repeat them. */
 const RESERVED_LABELS = [
   "helm.sh/chart",
@@ -483,6 +491,35 @@ export function valueTree(model: ValuesModel): ValueNode[] {
           externalDestination("backingImageDownload", "Download servers of backing images (the backing image data source fetches URLs).", "Download server CIDRs. Empty and not open: downloads are blocked.", [], "Ports (TCP); empty: every port."),
           externalDestination("upgradeResponder", "Longhorn's upgrade responder (the manager's hourly upgrade check, setting upgrade-checker).", "Upgrade responder CIDRs. Empty and not open: the upgrade check fails (volumes are unaffected).", [443], "Ports (TCP); empty: every port."),
         ]),
+      ],
+      { blankBefore: true },
+    ),
+    group(
+      "tests",
+      [
+        "`helm test` probes: after install, a pod the policies admit must reach longhorn-manager's API (9500), and an",
+        "outsider in another namespace with the same labels must be refused; a CNI that ignores NetworkPolicies fails it.",
+      ],
+      "--set tests.enabled=true",
+      [
+        leaf("enabled", "bool", false, BOOLEAN, ["Render the probe pods (helm test hooks; nothing else changes)."], "--set tests.enabled=true"),
+        leaf(
+          "image",
+          "string",
+          "busybox:1.36.1",
+          { type: "string", minLength: 1, maxLength: 255, pattern: IMAGE_REFERENCE },
+          ["Image of the probe pods: any with sh, nslookup and wget (BusyBox's); [registry/]name[:tag][@sha256:digest]."],
+          "--set tests.image=registry.example.com/mirror/busybox:1.36.1",
+        ),
+        leaf(
+          "outsiderNamespace",
+          "string",
+          "default",
+          { type: "string", minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+          ["An existing namespace other than Longhorn's, for the outsider probe."],
+          "--set tests.outsiderNamespace=lhnp-test",
+        ),
+        leaf("timeoutSeconds", "int", 5, { type: "integer", minimum: 1, maximum: 60 }, ["How long each probe waits for a connection."], "--set tests.timeoutSeconds=10"),
       ],
       { blankBefore: true },
     ),

@@ -23,7 +23,7 @@ export const PRECOMPILED_TEMPLATES = "build/generated/helm-templates.cjs";
 /** Partials by the name templates call them with (`{{> rule}}`). */
 const PARTIALS = { rule: "rule.yaml.hbs", egressRule: "egress-rule.yaml.hbs", extraPorts: "extra-ports.yaml.hbs", native: "native.yaml.hbs" } as const;
 /** The templates renderChart runs. */
-const TEMPLATES = { policy: "policy.yaml.hbs", helpers: "helpers.tpl.hbs", notes: "NOTES.txt.hbs" } as const;
+const TEMPLATES = { policy: "policy.yaml.hbs", helpers: "helpers.tpl.hbs", notes: "NOTES.txt.hbs", tests: "tests.yaml.hbs" } as const;
 const FILES = [...Object.values(PARTIALS), ...Object.values(TEMPLATES)];
 /**
  * Compiled with noEscape and strict, partials included (Handlebars compiles a partial given as text
