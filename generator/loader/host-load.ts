@@ -8,7 +8,7 @@ import { checkHostDocument, checkResolvedHost, type HostDocument, type LocateHos
 import type { HostSpec, ResolvedHostProfile } from "./host-model.ts";
 import { resolveHostProfile } from "./host-resolve.ts";
 import { hostSpecSchema } from "./host-validator.ts";
-import type { ReadText } from "./load.ts";
+import { readDocument, type ReadText } from "./load.ts";
 import { checkSchema } from "./schema-check.ts";
 import { parseYaml } from "./source.ts";
 
@@ -52,21 +52,7 @@ export class HostSpecLoader {
   };
 
   private document(file: string): { document?: HostDocument; diagnostics: Diagnostic[] } | undefined {
-    const cached = this.documents.get(file);
-    if (cached) return cached;
-    let text: string | Uint8Array | undefined;
-    try {
-      text = this.readText(file);
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException)?.code ?? String((error as Error)?.message ?? error).split("\n")[0];
-      const entry = { diagnostics: [{ file, line: 0, path: [], message: `cannot read the file (${reason})` }] };
-      this.documents.set(file, entry);
-      return entry;
-    }
-    if (text === undefined) return undefined;
-    const entry = parseHostDocument(file, text);
-    this.documents.set(file, entry);
-    return entry;
+    return readDocument(this.documents, file, this.readText, (text) => parseHostDocument(file, text));
   }
 }
 

@@ -16,6 +16,34 @@ import { parseYaml, type SourceDocument } from "./source.ts";
  */
 export type ReadText = (file: string) => string | Uint8Array | undefined;
 
+/**
+ * A file's parsed document, once per file (`cache`): undefined when readText knows no such file; a
+ * file that cannot be read (a directory named like a version, no read permission) is a finding, not
+ * a crash. Shared by the Longhorn spec and host profile loaders.
+ */
+export function readDocument<D>(
+  cache: Map<string, { document?: D; diagnostics: Diagnostic[] }>,
+  file: string,
+  readText: ReadText,
+  parse: (text: string | Uint8Array) => { document?: D; diagnostics: Diagnostic[] },
+): { document?: D; diagnostics: Diagnostic[] } | undefined {
+  const cached = cache.get(file);
+  if (cached) return cached;
+  let text: string | Uint8Array | undefined;
+  try {
+    text = readText(file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException)?.code ?? String((error as Error)?.message ?? error).split("\n")[0];
+    const entry = { diagnostics: [{ file, line: 0, path: [], message: `cannot read the file (${reason})` }] };
+    cache.set(file, entry);
+    return entry;
+  }
+  if (text === undefined) return undefined;
+  const entry = parse(text);
+  cache.set(file, entry);
+  return entry;
+}
+
 export interface LoadResult {
   spec?: ResolvedSpec;
   diagnostics: Diagnostic[];
@@ -61,22 +89,7 @@ export class SpecLoader {
   };
 
   private document(file: string): { document?: SpecDocument; diagnostics: Diagnostic[] } | undefined {
-    const cached = this.documents.get(file);
-    if (cached) return cached;
-    let text: string | Uint8Array | undefined;
-    try {
-      text = this.readText(file);
-    } catch (error) {
-      // A directory named like a version, a file without read permission: a finding, not a crash.
-      const reason = (error as NodeJS.ErrnoException)?.code ?? String((error as Error)?.message ?? error).split("\n")[0];
-      const entry = { diagnostics: [{ file, line: 0, path: [], message: `cannot read the file (${reason})` }] };
-      this.documents.set(file, entry);
-      return entry;
-    }
-    if (text === undefined) return undefined;
-    const entry = parseSpecDocument(file, text, this.parsed);
-    this.documents.set(file, entry);
-    return entry;
+    return readDocument(this.documents, file, this.readText, (text) => parseSpecDocument(file, text, this.parsed));
   }
 }
 
