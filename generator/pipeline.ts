@@ -30,15 +30,23 @@ export interface GeneratedOutput {
  */
 export function loadSpecs(specFiles: readonly string[], readText: ReadText, parsed?: ParsedSpecs): ResolvedSpec[] {
   const loader = new SpecLoader(readText, parsed);
+  return loadAll(specFiles, (file) => {
+    const { spec, diagnostics } = loader.load(file);
+    return { value: spec, diagnostics };
+  });
+}
+
+/** Loads each file; throws every file's diagnostics at once when any has one. */
+function loadAll<T>(files: readonly string[], load: (file: string) => { value?: T; diagnostics: readonly Diagnostic[] }): T[] {
   const diagnostics: Diagnostic[] = [];
-  const specs: ResolvedSpec[] = [];
-  for (const file of specFiles) {
-    const result = loader.load(file);
+  const values: T[] = [];
+  for (const file of files) {
+    const result = load(file);
     diagnostics.push(...result.diagnostics);
-    if (result.spec) specs.push(result.spec);
+    if (result.value) values.push(result.value);
   }
   if (diagnostics.length > 0) throw new DiagnosticError(diagnostics);
-  return specs;
+  return values;
 }
 
 /** Every target's output: the Helm chart for the Longhorn versions, and the host profiles' tables. */
@@ -57,15 +65,10 @@ export const FIREWALL_DOCS_DIR = "docs/firewall";
 /** Loads host profiles (every diagnostic thrown at once); `longhornVersions` are the minors with a spec file. */
 export function loadHostProfiles(files: readonly string[], readText: ReadText, longhornVersions: readonly string[]): ResolvedHostProfile[] {
   const loader = new HostSpecLoader(readText, longhornVersions);
-  const diagnostics: Diagnostic[] = [];
-  const profiles: ResolvedHostProfile[] = [];
-  for (const file of files) {
-    const result = loader.load(file);
-    diagnostics.push(...result.diagnostics);
-    if (result.profile) profiles.push(result.profile);
-  }
-  if (diagnostics.length > 0) throw new DiagnosticError(diagnostics);
-  return profiles;
+  return loadAll(files, (file) => {
+    const { profile, diagnostics } = loader.load(file);
+    return { value: profile, diagnostics };
+  });
 }
 
 /** The Longhorn spec a profile's Longhorn rows come from (`version` overrides the profile's). */

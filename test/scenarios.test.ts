@@ -244,8 +244,7 @@ test("longhorn#13802 on Cilium: CiliumNetworkPolicy entities admit NFS from ever
   assert.not.ok(allowed(c, c.endpoint("longhorn-ui"), sm, 2049), "NFS is not open to pods");
   assert.not.ok(allowed(c, c.endpoint("external host"), sm, 2049));
   // An ipBlock holding the remote host's address matches nothing on Cilium: the old way fails.
-  const ipBlockOnly = c.policies.map((p) => p);
-  const sharePolicy = ipBlockOnly.find((p) => p.metadata?.name?.endsWith("share-manager"))!;
+  const sharePolicy = c.policies.find((p) => p.metadata?.name?.endsWith("share-manager"))!;
   const withBlock = { ...sharePolicy, spec: { ...sharePolicy.spec!, ingress: [{ from: [{ ipBlock: { cidr: `${(remote as { ip: string }).ip}/32` } }], ports: [{ port: 2049, protocol: "TCP" as const }] }] } };
   const old = new Evaluator(c.world.cluster, [withBlock]);
   assert.not.ok(old.allows(remote, sm, 2049), "ipBlocks never match remote-node on Cilium");
