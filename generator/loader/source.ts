@@ -95,7 +95,9 @@ export function parseYaml(file: string, input: string | Uint8Array): ParseResult
   }
   if (doc.errors.length > 0 || doc.warnings.length > 0) {
     return {
-      diagnostics: [...doc.errors, ...doc.warnings].map((e) => yamlErrorDiagnostic(file, e, lineAt, structure.duplicates)),
+      // The same words once per place: how many errors the parser's own recursion reports for one
+      // too-deep spot depends on the caller's stack depth, the finding does not.
+      diagnostics: uniqueDiagnostics([...doc.errors, ...doc.warnings].map((e) => yamlErrorDiagnostic(file, e, lineAt, structure.duplicates))),
     };
   }
   const version = doc.directives?.yaml;
@@ -371,6 +373,16 @@ function inspect(doc: Document.Parsed, lineAt: (offset: number | undefined) => n
   };
   walk(doc.contents, [], 0);
   return { problems, duplicates, firstAliasLine };
+}
+
+function uniqueDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = JSON.stringify([d.line, d.path, d.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** A YAML error or warning as a diagnostic, in words a spec author can act on. */
